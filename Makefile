@@ -1,0 +1,39 @@
+# Two commands on a fresh machine: `make run` and `make test`. Each bootstraps the pinned
+# environment (uv + uv.lock) itself.
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 90
+export UV_PYTHON := 3.11
+
+.PHONY: env run test test-fast bench chromium clean
+
+$(UV):
+	python3 -m pip install --user --quiet uv || python3 -m pip install --quiet uv
+
+env: $(UV)
+	@$(UV) sync --frozen --quiet
+
+## run: the daily job once on data/pricewatch.duckdb (live; offline it falls back to bundled snapshots)
+run: env
+	$(UV) run --frozen pricewatch run
+
+## test: the whole test suite (installs headless Chromium for the report test when missing)
+test: env chromium
+	$(UV) run --frozen pytest -q
+
+test-fast: env
+	$(UV) run --frozen pytest -q -m "not slow"
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing headless Chromium (Debian package) for the report browser test"; \
+	  (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || \
+	  echo "warning: could not install chromium; browser tests will be skipped"; }
+
+## bench: benchmarks (prints throughput and ratios)
+bench: env
+	$(UV) run --frozen python -m benchmarks
+
+clean:
+	rm -rf data/pricewatch.duckdb data/raw reports/out

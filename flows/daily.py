@@ -1,0 +1,79 @@
+"""The `daily-prices` Prefect flow: thin wiring over pricewatch.pipeline.
+
+One task per source (run concurrently; writes are serialised by the warehouse), a fallback to
+the bundled snapshots when nothing is reachable, then the after-load steps. Ends with a summary
+printed and published as a markdown artifact (key ``daily-prices-summary``).
+"""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+from prefect import flow, get_run_logger, task  # noqa: E402
+from prefect.artifacts import create_markdown_artifact  # noqa: E402
+from prefect.cache_policies import NO_CACHE  # noqa: E402
+
+from pricewatch import pipeline  # noqa: E402
+from pricewatch.collect import collect_source  # noqa: E402
+from pricewatch.ingest import SourceSummary  # noqa: E402
+from pricewatch.settings import Settings  # noqa: E402
+from scrapers.registry import available_sources  # noqa: E402
+
+
+def _settings(db: str | None) -> Settings:
+    return Settings.from_env().with_db(db)
+
+
+@task(name="collect-source", task_run_name="collect-{name}", retries=2, retry_delay_seconds=[10, 60],
+      timeout_seconds=900, cache_policy=NO_CACHE)
+def collect_task(name: str, db: str | None) -> SourceSummary:
+    summary = collect_source(name, _settings(db))
+    logger = get_run_logger()
+    for error in summary.errors:
+        logger.warning(error)
+    logger.info("%s: fetched %d, parsed %d, added %d", name, summary.fetched, summary.parsed, summary.added)
+    return summary
+
+
+@task(name="replay-bundled-snapshots", cache_policy=NO_CACHE, timeout_seconds=900)
+def replay_bundled_task(db: str | None) -> dict[str, SourceSummary]:
+    return pipeline.replay_bundled(_settings(db))
+
+
+@task(name="post-load-step", task_run_name="{name}", cache_policy=NO_CACHE, timeout_seconds=1800)
+def post_step_task(name: str, target: str, db: str | None) -> pipeline.StepResult:
+    result = pipeline.run_post_step(name, target, _settings(db))
+    if not result.ok:
+        get_run_logger().warning("%s failed: %s", name, result.message)
+    return result
+
+
+@flow(name="daily-prices", log_prints=True)
+def daily_prices(offline: bool = False, db: str | None = None, post_steps: bool = True) -> str:
+    """Collect all sources, reprice the scenarios, evaluate drift, render the report."""
+    logger = get_run_logger()
+    summary = pipeline.RunSummary()
+    if offline:
+        summary.notes.append("Offline run: loaded the bundled snapshots.")
+        summary.sources = replay_bundled_task(db)
+    else:
+        futures = {s.name: collect_task.submit(s.name, db) for s in available_sources()}
+        summary.sources = {name: future.result() for name, future in futures.items()}
+        if pipeline.all_unreachable(summary.sources):
+            logger.warning(pipeline.FALLBACK_NOTE)
+            summary.notes.append(pipeline.FALLBACK_NOTE)
+            summary.fell_back_to_snapshots = True
+            summary.sources = replay_bundled_task(db)
+    if post_steps:
+        for name, target in pipeline.POST_LOAD_STEPS:
+            summary.steps.append(post_step_task(name, target, db))
+    markdown = summary.to_markdown()
+    print(markdown)
+    create_markdown_artifact(key="daily-prices-summary", markdown=markdown,
+                             description="pricewatch daily run: per-source results and after-load steps")
+    return markdown
+
+
+if __name__ == "__main__":  # pragma: no cover - `python -m flows.daily` for cron
+    daily_prices()

@@ -1,0 +1,134 @@
+"""Fetched (or replayed) payloads → raw archive → parse → warehouse, one source at a time.
+
+The order is fixed: archive first, so any payload can be re-parsed later; then parse (a pure
+function); then one transaction writes the fetch log row and the records together, so a
+failure leaves nothing half-loaded. A payload already loaded (same source, time and sha256)
+adds nothing. A parse error is recorded with the source, field and archived file, and the
+history is left untouched.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from scrapers.base import Source
+from scrapers.errors import ParseError
+from scrapers.records import FetchFailure, ParseResult, RawPayload
+from warehouse import load
+from warehouse.archive import archive_payload
+from warehouse.db import transaction
+
+
+@dataclass
+class SourceSummary:
+    source: str
+    fetched: int = 0  # payloads received (any HTTP status)
+    parsed: int = 0  # payloads parsed into records
+    added: int = 0  # rows added to the history tables
+    skipped: int = 0  # payloads already loaded earlier
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def unreachable(self) -> bool:
+        """Nothing came back at all: the source could not be reached."""
+        return self.fetched == 0 and bool(self.errors)
+
+    def merge(self, other: "SourceSummary") -> None:
+        self.fetched += other.fetched
+        self.parsed += other.parsed
+        self.added += other.added
+        self.skipped += other.skipped
+        self.errors += other.errors
+        self.warnings += other.warnings
+
+
+def _load_records(con: duckdb.DuckDBPyConnection, source: str, result: ParseResult,
+                  observed_at: datetime, fetch_id: int) -> int:
+    return (
+        load.load_gpu_offers(con, result.gpu_offers, observed_at, fetch_id)
+        + load.load_market_offers(con, result.market_offers, observed_at, fetch_id)
+        + load.load_token_prices(con, result.token_prices, observed_at, source, fetch_id)
+        + load.load_lifecycle_events(con, result.lifecycle_events, observed_at, source, fetch_id)
+    )
+
+
+def _record_failure(con: duckdb.DuckDBPyConnection, entry: load.FetchLogEntry) -> None:
+    if entry.mode == "replay" and load.already_failed(
+        con, entry.source, entry.fetched_at, entry.url, entry.sha256, entry.outcome
+    ):
+        return
+    with transaction(con):
+        load.insert_fetch_log(con, entry)
+
+
+def ingest_payloads(
+    con: duckdb.DuckDBPyConnection,
+    raw_dir: Path,
+    source: Source,
+    items: list[RawPayload | FetchFailure],
+    *,
+    observed_at: datetime,
+    mode: str,
+) -> SourceSummary:
+    summary = SourceSummary(source.name)
+    for item in items:
+        if isinstance(item, FetchFailure):
+            summary.errors.append(item.error)
+            _record_failure(con, load.FetchLogEntry(
+                source=source.name, url=item.url, fetched_at=item.fetched_at, observed_at=observed_at,
+                mode=mode, outcome="network_error", error=item.error))
+            continue
+
+        summary.fetched += 1
+        archived = archive_payload(raw_dir, item, observed_at=observed_at)
+        entry = load.FetchLogEntry(
+            source=source.name, url=item.url, fetched_at=item.fetched_at, observed_at=observed_at, mode=mode,
+            outcome="ok", status=item.status, bytes=archived.bytes, sha256=archived.sha256,
+            archive_path=str(archived.path))
+
+        if item.status >= 400:
+            entry.outcome = "http_error"
+            entry.error = f"{source.name}: HTTP {item.status} from {item.url} (body archived at {archived.path})"
+            summary.errors.append(entry.error)
+            _record_failure(con, entry)
+            continue
+
+        try:
+            result = source.parse(item.body, ext=item.ext, origin=str(archived.path))
+        except ParseError as exc:
+            entry.outcome, entry.error = "parse_error", str(exc.at(str(archived.path)))
+        except Exception as exc:  # a parser bug must not take the run down either
+            entry.outcome = "parse_error"
+            entry.error = f"{source.name}: unexpected {type(exc).__name__} parsing {archived.path}: {exc}"
+        else:
+            if result.record_count == 0:
+                entry.outcome = "empty"
+                entry.error = f"{source.name}: no records in {archived.path} (empty market or changed page?)"
+        if entry.outcome == "parse_error":
+            summary.errors.append(entry.error or "")
+            _record_failure(con, entry)
+            continue
+
+        with transaction(con):
+            if load.already_loaded(con, source.name, observed_at, archived.sha256) is not None:
+                summary.skipped += 1
+                continue
+            entry.records_parsed = result.record_count
+            entry.warnings = result.warnings or None
+            fetch_id = load.insert_fetch_log(con, entry)
+            added = _load_records(con, source.name, result, observed_at, fetch_id)
+            load.update_fetch_counts(con, fetch_id, result.record_count, added)
+        summary.parsed += 1
+        summary.added += added
+        summary.warnings += result.warnings
+        if entry.outcome == "empty":
+            summary.errors.append(entry.error or "")
+    return summary

@@ -1,0 +1,113 @@
+"""The daily job without Prefect: collect every source, fall back to the bundled snapshots when
+nothing is reachable, then run the after-load steps (repricing, dbt, alerts, report).
+
+``flows/daily.py`` wires the same pieces into Prefect tasks; this module is what they call.
+"""
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from pricewatch.collect import collect_source, make_client
+from pricewatch.ingest import SourceSummary
+from pricewatch.replay import replay
+from pricewatch.settings import Settings
+from scrapers.registry import available_sources
+
+# name -> "module:function"; each function takes Settings and returns a one-line summary.
+POST_LOAD_STEPS: tuple[tuple[str, str], ...] = (
+    ("reprice", "cost_engine.daily:reprice_latest"),
+    ("dbt", "drift.dbt_runner:build_models"),
+    ("alerts", "drift.daily:evaluate_and_notify"),
+    ("report", "reports.daily:render_latest"),
+)
+
+
+@dataclass
+class StepResult:
+    name: str
+    ok: bool
+    message: str
+
+
+@dataclass
+class RunSummary:
+    sources: dict[str, SourceSummary] = field(default_factory=dict)
+    steps: list[StepResult] = field(default_factory=list)
+    fell_back_to_snapshots: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(s.ok for s in self.sources.values()) and all(s.ok for s in self.steps)
+
+    def to_markdown(self) -> str:
+        lines = ["# pricewatch daily run", ""]
+        lines += [f"> {note}" for note in self.notes]
+        if self.notes:
+            lines.append("")
+        lines += ["| source | fetched | parsed | rows added | skipped | errors |",
+                  "|---|---:|---:|---:|---:|---|"]
+        for name, s in self.sources.items():
+            errors = "; ".join(e.replace("|", "/")[:200] for e in s.errors) or "none"
+            lines.append(f"| {name} | {s.fetched} | {s.parsed} | {s.added} | {s.skipped} | {errors} |")
+        if self.steps:
+            lines += ["", "| step | ok | result |", "|---|---|---|"]
+            lines += [f"| {st.name} | {'yes' if st.ok else 'NO'} | {st.message.replace('|', '/')} |"
+                      for st in self.steps]
+        return "\n".join(lines) + "\n"
+
+
+def all_unreachable(summaries: dict[str, SourceSummary]) -> bool:
+    return bool(summaries) and all(s.unreachable for s in summaries.values())
+
+
+def collect_live(settings: Settings, progress: Callable[[str], None] | None = None) -> dict[str, SourceSummary]:
+    sources = available_sources()
+    summaries: dict[str, SourceSummary] = {}
+    with make_client(settings, sources) as client:
+        for source in sources:
+            if progress:
+                progress(f"fetching {source.name} ...")
+            summaries[source.name] = collect_source(source.name, settings, client)
+    return summaries
+
+
+def replay_bundled(settings: Settings, progress: Callable[[str], None] | None = None) -> dict[str, SourceSummary]:
+    return replay(settings, settings.snapshots_dir, progress=progress)
+
+
+def run_post_step(name: str, target: str, settings: Settings) -> StepResult:
+    module_name, func_name = target.split(":")
+    try:
+        func = getattr(importlib.import_module(module_name), func_name)
+        return StepResult(name, True, str(func(settings)))
+    except Exception as exc:  # noqa: BLE001 - a failing step is reported, the run goes on
+        return StepResult(name, False, f"{type(exc).__name__}: {exc}")
+
+
+FALLBACK_NOTE = ("No provider was reachable; loaded the bundled snapshots instead "
+                 "(offline demo history, see snapshots/SOURCES.md).")
+
+
+def run_daily(settings: Settings, *, offline: bool = False, progress: Callable[[str], None] | None = None,
+              post_steps: bool = True) -> RunSummary:
+    summary = RunSummary()
+    if offline:
+        summary.notes.append("Offline run: loaded the bundled snapshots.")
+        summary.sources = replay_bundled(settings, progress)
+    else:
+        summary.sources = collect_live(settings, progress)
+        if all_unreachable(summary.sources):
+            summary.notes.append(FALLBACK_NOTE)
+            if progress:
+                progress("warning: " + FALLBACK_NOTE)
+            summary.sources = replay_bundled(settings, progress)
+            summary.fell_back_to_snapshots = True
+    if post_steps:
+        for name, target in POST_LOAD_STEPS:
+            if progress:
+                progress(f"{name} ...")
+            summary.steps.append(run_post_step(name, target, settings))
+    return summary

@@ -1,0 +1,40 @@
+"""The collector contract every source module implements (in the manner of gpuhunt's providers).
+
+A source module exposes ``SOURCE = Source(...)`` with:
+
+* ``fetch(client, settings) -> list[RawPayload | FetchFailure]``: network I/O only, no parsing;
+* ``parse(body, *, ext, origin) -> ParseResult``: a pure function of the bytes. It raises
+  ``ParseError`` naming source, field and ``origin`` (the archived file) when the payload is
+  not what it should be (an HTML error page served with 200, a missing table, a renamed field).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from scrapers.records import FetchFailure, ParseResult, RawPayload
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pricewatch.settings import Settings
+    from scrapers.http import HttpClient
+
+FetchFn = Callable[["HttpClient", "Settings"], list[RawPayload | FetchFailure]]
+ParseFn = Callable[..., ParseResult]
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    kind: Literal["gpu", "token"]
+    description: str
+    fetch: FetchFn
+    parse: ParseFn
+    # Seconds between two requests to this source (politeness / documented rate limits).
+    min_interval_s: float = 0.0
+
+
+def looks_like_html_error(body: bytes) -> bool:
+    """True for an HTML page where JSON or markdown was expected (captcha, 404 page, CDN error)."""
+    head = body[:512].lstrip().lower()
+    return head.startswith(b"<!doctype html") or head.startswith(b"<html")

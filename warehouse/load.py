@@ -1,0 +1,151 @@
+"""Bulk, idempotent loads of parsed records (Arrow tables, never row by row).
+
+Idempotency works at two levels: a payload already loaded (same source, time and sha256 in
+``fetch_log`` with outcome ok) is skipped by the ingest step, and the observation tables'
+primary keys make ``INSERT OR IGNORE`` add nothing on a repeat.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from scrapers.records import GpuOffer, LifecycleEvent, MarketOffer, TokenPrice
+
+
+@dataclass
+class FetchLogEntry:
+    source: str
+    url: str
+    fetched_at: datetime
+    observed_at: datetime
+    mode: str
+    outcome: str
+    status: int | None = None
+    bytes: int | None = None
+    sha256: str | None = None
+    archive_path: str | None = None
+    error: str | None = None
+    records_parsed: int = 0
+    records_added: int = 0
+    warnings: list[str] | None = None
+
+
+def insert_fetch_log(con: duckdb.DuckDBPyConnection, entry: FetchLogEntry) -> int:
+    names = [f.name for f in fields(entry)]
+    row = con.execute(
+        f"INSERT INTO fetch_log ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) RETURNING fetch_id",
+        [getattr(entry, n) for n in names],
+    ).fetchone()
+    return int(row[0])
+
+
+def update_fetch_counts(con: duckdb.DuckDBPyConnection, fetch_id: int, parsed: int, added: int) -> None:
+    con.execute(
+        "UPDATE fetch_log SET records_parsed = ?, records_added = ? WHERE fetch_id = ?",
+        [parsed, added, fetch_id],
+    )
+
+
+def already_loaded(con: duckdb.DuckDBPyConnection, source: str, observed_at: datetime, sha256: str) -> int | None:
+    """The fetch_id of an earlier successful load of the same bytes at the same time, if any."""
+    row = con.execute(
+        "SELECT fetch_id FROM fetch_log WHERE source = ? AND observed_at = ? AND sha256 = ? "
+        "AND outcome IN ('ok', 'empty') ORDER BY fetch_id LIMIT 1",
+        [source, observed_at, sha256],
+    ).fetchone()
+    return None if row is None else int(row[0])
+
+
+def already_failed(con: duckdb.DuckDBPyConnection, source: str, fetched_at: datetime, url: str,
+                   sha256: str | None, outcome: str) -> bool:
+    """True when the same failure was recorded before (a replayed bad file replayed again)."""
+    row = con.execute(
+        "SELECT 1 FROM fetch_log WHERE source = ? AND fetched_at = ? AND url = ? "
+        "AND sha256 IS NOT DISTINCT FROM ? AND outcome = ? LIMIT 1",
+        [source, fetched_at, url, sha256, outcome],
+    ).fetchone()
+    return row is not None
+
+
+def _arrow(records: list[Any], record_type: type, extra: dict[str, Any]) -> pa.Table:
+    columns: dict[str, list[Any]] = {
+        f.name: [getattr(r, f.name) for r in records] for f in fields(record_type)
+    }
+    n = len(records)
+    for name, value in extra.items():
+        columns[name] = [value] * n
+    return pa.table(columns)
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, arrow_table: pa.Table, *, ignore: bool) -> int:
+    con.register("_incoming", arrow_table)
+    try:
+        cols = ", ".join(arrow_table.column_names)
+        verb = "INSERT OR IGNORE" if ignore else "INSERT"
+        row = con.execute(f"{verb} INTO {table} ({cols}) SELECT {cols} FROM _incoming").fetchone()
+        return int(row[0]) if row else 0
+    finally:
+        con.unregister("_incoming")
+
+
+def load_gpu_offers(con: duckdb.DuckDBPyConnection, offers: list[GpuOffer], observed_at: datetime, fetch_id: int) -> int:
+    if not offers:
+        return 0
+    table = _arrow(offers, GpuOffer, {"observed_at": observed_at, "source_fetch_id": fetch_id})
+    return _insert(con, "gpu_observations", table, ignore=True)
+
+
+def load_market_offers(con: duckdb.DuckDBPyConnection, offers: list[MarketOffer], observed_at: datetime, fetch_id: int) -> int:
+    if not offers:
+        return 0
+    table = _arrow(offers, MarketOffer, {"observed_at": observed_at, "source_fetch_id": fetch_id})
+    return _insert(con, "market_offers", table, ignore=False)
+
+
+def load_token_prices(con: duckdb.DuckDBPyConnection, prices: list[TokenPrice], observed_at: datetime,
+                      source: str, fetch_id: int | None) -> int:
+    if not prices:
+        return 0
+    table = _arrow(prices, TokenPrice, {"observed_at": observed_at, "source": source, "source_fetch_id": fetch_id})
+    return _insert(con, "token_observations", table, ignore=True)
+
+
+def load_lifecycle_events(con: duckdb.DuckDBPyConnection, events: list[LifecycleEvent], seen_at: datetime,
+                          source: str, fetch_id: int | None) -> int:
+    """Upsert events by identity (provider, model, event, scope).
+
+    Seen again with the same dates: only ``last_seen_at`` moves. Seen with a changed effective
+    date: a new row pointing at the row it supersedes. Returns the number of new rows.
+    """
+    added = 0
+    for ev in {(e.provider, e.model, e.event, e.scope): e for e in events}.values():
+        current = con.execute(
+            "SELECT event_id, effective_date FROM lifecycle_events "
+            "WHERE provider = ? AND model = ? AND event = ? AND scope = ? "
+            "ORDER BY first_seen_at DESC, event_id DESC LIMIT 1",
+            [ev.provider, ev.model, ev.event, ev.scope],
+        ).fetchone()
+        if current is not None and current[1] == ev.effective_date:
+            con.execute(
+                "UPDATE lifecycle_events SET last_seen_at = greatest(last_seen_at, ?), "
+                "first_seen_at = least(first_seen_at, ?) WHERE event_id = ?",
+                [seen_at, seen_at, current[0]],
+            )
+            continue
+        con.execute(
+            "INSERT INTO lifecycle_events (provider, model, event, effective_date, announced_date, replacement, "
+            "scope, source, source_url, first_seen_at, last_seen_at, supersedes_event_id, source_fetch_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [ev.provider, ev.model, ev.event, ev.effective_date, ev.announced_date, ev.replacement, ev.scope,
+             source, ev.source_url, seen_at, seen_at, None if current is None else current[0], fetch_id],
+        )
+        added += 1
+    return added
+
+
+def as_date(value: date | datetime) -> date:
+    return value.date() if isinstance(value, datetime) else value
