@@ -67,6 +67,9 @@ class TokenPrice:
     price_kind: str  # one of PRICE_KINDS
     usd: float
     source_url: str | None = None
+    # Set only by dated sheets (the curated price sheet): the day the price was read from the
+    # provider's page. The loader stores it as observed_at instead of the batch time.
+    as_of: date | None = None
 
 
 @dataclass(slots=True)

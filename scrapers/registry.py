@@ -7,7 +7,7 @@ from scrapers.base import Source
 
 GPU_SOURCES = ("runpod", "vastai", "lambda")
 TOKEN_SOURCES = (
-    "openai_pricing", "openai_deprecations", "together_pricing", "fireworks_pricing",
+    "curated_sheet", "openai_pricing", "openai_deprecations", "together_pricing", "fireworks_pricing",
     "vertex_pricing", "litellm", "openrouter",
 )
 _MODULES = {"lambda": "scrapers.lambdalabs"}

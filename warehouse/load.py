@@ -7,7 +7,7 @@ primary keys make ``INSERT OR IGNORE`` add nothing on a repeat.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import duckdb
@@ -110,7 +110,9 @@ def load_token_prices(con: duckdb.DuckDBPyConnection, prices: list[TokenPrice], 
                       source: str, fetch_id: int | None) -> int:
     if not prices:
         return 0
-    table = _arrow(prices, TokenPrice, {"observed_at": observed_at, "source": source, "source_fetch_id": fetch_id})
+    table = _arrow(prices, TokenPrice, {"source": source, "source_fetch_id": fetch_id})
+    stamps = [datetime.combine(p.as_of, datetime.min.time()) if p.as_of else observed_at for p in prices]
+    table = table.drop_columns(["as_of"]).append_column("observed_at", pa.array(stamps, pa.timestamp("us")))
     return _insert(con, "token_observations", table, ignore=True)
 
 
@@ -146,6 +148,3 @@ def load_lifecycle_events(con: duckdb.DuckDBPyConnection, events: list[Lifecycle
         added += 1
     return added
 
-
-def as_date(value: date | datetime) -> date:
-    return value.date() if isinstance(value, datetime) else value

@@ -1,0 +1,50 @@
+"""Shared test fixtures.
+
+* No test reaches the network: sockets to anything but loopback are refused (respx intercepts
+  httpx before sockets; Prefect's test server and the browser test use loopback).
+* ``settings``: a Settings pointing at a fresh DuckDB file and raw archive under tmp_path.
+"""
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from pricewatch.settings import Settings
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SHARED_FIXTURES = REPO_ROOT.parent / "shared" / "fixtures"
+
+_real_connect = socket.socket.connect
+_LOOPBACK_PREFIXES = ("127.", "::1", "localhost", "0.0.0.0")
+
+
+def _guarded_connect(self: socket.socket, address):  # type: ignore[no-untyped-def]
+    host = address[0] if isinstance(address, tuple) else address
+    if isinstance(host, str) and (host.startswith(_LOOPBACK_PREFIXES) or self.family == socket.AF_UNIX):
+        return _real_connect(self, address)
+    raise ConnectionRefusedError(f"tests may not reach the network (tried {address!r}); use respx")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_network():
+    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+    yield
+    socket.socket.connect = _real_connect  # type: ignore[method-assign]
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        db_path=tmp_path / "pricewatch.duckdb",
+        data_dir=tmp_path / "data",
+        reports_dir=tmp_path / "reports",
+        http_retries=1,
+    )
+
+
+@pytest.fixture
+def fixtures_dir() -> Path:
+    return FIXTURES
