@@ -1,0 +1,13 @@
+"""`make bench`: every benchmark, printing throughput and ratios."""
+from __future__ import annotations
+
+import sys
+
+from benchmarks import bench_load, bench_queries, bench_replay
+
+BENCHES = {"load": bench_load.main, "queries": bench_queries.main, "replay": bench_replay.main}
+
+if __name__ == "__main__":
+    wanted = sys.argv[1:] or list(BENCHES)
+    for name in wanted:
+        BENCHES[name]()

@@ -1,0 +1,90 @@
+"""Archive first, parse, then load in one transaction; bad input is recorded, never half-loaded."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from pricewatch.ingest import ingest_payloads
+from scrapers.records import FetchFailure, RawPayload
+from tests.core.conftest import toy_body
+from warehouse.db import write_connection
+
+DAY1 = datetime(2026, 11, 1, 6, 0)
+DAY2 = datetime(2026, 11, 2, 6, 0)
+
+
+def raw(body: bytes, at: datetime = DAY1, status: int = 200) -> RawPayload:
+    return RawPayload(source="toy", url="https://toy.example/prices", status=status, body=body,
+                      fetched_at=at, ext="json")
+
+
+def ingest(settings, source, items, at=DAY1):
+    with write_connection(settings.db_path) as con:
+        return ingest_payloads(con, settings.raw_dir, source, items, observed_at=at, mode="live")
+
+
+def rows(settings, sql):
+    with write_connection(settings.db_path) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_parsed_offers_land_in_gpu_price_history_with_their_fetch_id(settings, toy_source):
+    summary = ingest(settings, toy_source, [raw(toy_body(H100=2.5, A100=1.2))])
+    assert (summary.fetched, summary.parsed, summary.added, summary.errors) == (1, 1, 2, [])
+    history = rows(settings, "SELECT gpu_model, usd_per_gpu_hour, source_fetch_id FROM gpu_price_history ORDER BY 1")
+    fetch_ids = rows(settings, "SELECT fetch_id FROM fetch_log WHERE outcome = 'ok'")
+    assert history == [("A100", 1.2, fetch_ids[0][0]), ("H100", 2.5, fetch_ids[0][0])]
+
+
+def test_loading_the_same_payload_twice_adds_nothing(settings, toy_source):
+    ingest(settings, toy_source, [raw(toy_body(H100=2.5))])
+    again = ingest(settings, toy_source, [raw(toy_body(H100=2.5))])
+    assert (again.added, again.skipped) == (0, 1)
+    assert rows(settings, "SELECT count(*) FROM gpu_observations") == [(1,)]
+    assert rows(settings, "SELECT count(*) FROM fetch_log") == [(1,)]
+
+
+def test_the_same_prices_seen_on_a_later_day_are_a_new_observation(settings, toy_source):
+    ingest(settings, toy_source, [raw(toy_body(H100=2.5))], DAY1)
+    ingest(settings, toy_source, [raw(toy_body(H100=2.5), DAY2)], DAY2)
+    assert rows(settings, "SELECT count(*) FROM gpu_price_history") == [(2,)]
+
+
+def test_payload_is_archived_before_parsing_even_when_it_does_not_parse(settings, toy_source):
+    summary = ingest(settings, toy_source, [raw(b"<html>503 Service Unavailable</html>")])
+    archived = list((settings.raw_dir / "toy").glob("*.json.gz"))
+    assert len(archived) == 1
+    assert summary.errors and str(archived[0]) in summary.errors[0]
+
+
+def test_parse_error_is_a_failed_fetch_naming_source_field_and_file(settings, toy_source):
+    ingest(settings, toy_source, [raw(toy_body(H100=2.5))], DAY1)
+    ingest(settings, toy_source, [raw(b'{"rows": []}', DAY2)], DAY2)
+    outcome, error, path = rows(settings, "SELECT outcome, error, archive_path FROM fetch_log WHERE observed_at = '2026-11-02 06:00'")[0]
+    assert outcome == "parse_error"
+    assert error.startswith("toy: field 'offers'") and path in error
+    assert rows(settings, "SELECT count(*) FROM gpu_price_history") == [(1,)]  # history untouched
+
+
+def test_http_error_status_is_recorded_and_its_body_archived(settings, toy_source):
+    summary = ingest(settings, toy_source, [raw(b"upstream down", status=502)])
+    assert rows(settings, "SELECT outcome, status FROM fetch_log") == [("http_error", 502)]
+    assert "HTTP 502" in summary.errors[0]
+
+
+def test_network_failure_is_a_fetch_log_row_and_marks_the_source_unreachable(settings, toy_source):
+    failure = FetchFailure("toy", "https://toy.example/prices", "toy: could not fetch ...: timed out", DAY1)
+    summary = ingest(settings, toy_source, [failure])
+    assert summary.unreachable
+    assert rows(settings, "SELECT outcome, status FROM fetch_log") == [("network_error", None)]
+
+
+def test_empty_payload_is_recorded_as_empty_and_reported(settings, toy_source):
+    summary = ingest(settings, toy_source, [raw(toy_body())])
+    assert rows(settings, "SELECT outcome FROM fetch_log") == [("empty",)]
+    assert summary.errors and "no records" in summary.errors[0]
+
+
+def test_a_parser_bug_is_recorded_not_raised(settings, toy_source):
+    summary = ingest(settings, toy_source, [raw(b'{"offers": [{"gpu": "H100"}]}')])
+    assert rows(settings, "SELECT outcome FROM fetch_log") == [("parse_error",)]
+    assert "KeyError" in summary.errors[0]

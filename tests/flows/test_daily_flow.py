@@ -1,0 +1,60 @@
+"""The `daily-prices` Prefect flow end to end (real flow, real DuckDB, HTTP through respx)."""
+from __future__ import annotations
+
+import httpx
+import pytest
+import respx
+
+from warehouse.db import read_connection
+
+pytestmark = pytest.mark.slow
+
+ALL_PROVIDERS = {"runpod", "vastai", "lambda"}
+
+
+def provider_counts(settings) -> dict[str, int]:
+    with read_connection(settings.db_path) as con:
+        return dict(con.execute("SELECT provider, count(*) FROM gpu_price_history GROUP BY 1").fetchall())
+
+
+def summary_artifact() -> str:
+    from prefect import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["daily-prices-summary"])))
+    return artifacts[0].data if artifacts else ""
+
+
+def test_offline_run_loads_all_three_providers_and_publishes_a_summary(flow_env):
+    from flows.daily import daily_prices
+
+    markdown = daily_prices(offline=True, post_steps=False)
+    assert set(provider_counts(flow_env)) == ALL_PROVIDERS
+    for provider in ALL_PROVIDERS:
+        assert f"| {provider} |" in markdown
+    assert "| source | fetched | parsed | rows added" in summary_artifact()
+
+
+def test_unreachable_providers_fall_back_to_the_bundled_snapshots(flow_env):
+    from flows.daily import daily_prices
+
+    with respx.mock(assert_all_called=False) as mock:
+        mock.route().mock(side_effect=httpx.ConnectError("no route to host"))
+        markdown = daily_prices(offline=False, post_steps=False)
+    assert "No provider was reachable" in markdown
+    assert set(provider_counts(flow_env)) == ALL_PROVIDERS
+
+
+def test_one_failing_source_never_fails_the_others(flow_env, fixtures_dir):
+    from flows.daily import daily_prices
+
+    runpod_payload = (fixtures_dir / "gpu" / "runpod_graphql_gpuTypes_2025-06-21.json").read_bytes()
+    with respx.mock(assert_all_called=False) as mock:
+        mock.post("https://api.runpod.io/graphql").mock(return_value=httpx.Response(200, content=runpod_payload))
+        mock.route().mock(return_value=httpx.Response(500, text="internal error"))
+        markdown = daily_prices(offline=False, post_steps=False)
+    assert provider_counts(flow_env).keys() == {"runpod"}
+    assert "No provider was reachable" not in markdown
+    assert "HTTP 500" in markdown
