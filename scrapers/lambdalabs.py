@@ -1,0 +1,221 @@
+"""Lambda on-demand prices: the public pricing page, or the instance-types API with a key.
+
+* Without ``LAMBDA_API_KEY``: ``GET https://lambda.ai/pricing`` (server-rendered HTML). Rows
+  are ``table tbody tr`` with the plan in ``th`` and cells ``td[data-label=...]``; prices are
+  per GPU ("PRICE/GPU/HR*"). Since December 2025 the GPU count lives in a tab strip
+  (``8x | 4x | 2x | 1x``): each ``[role=tabpanel]`` holds its own table and its
+  ``aria-labelledby`` tab says the count. Older pages put it in the plan ("8x NVIDIA H100").
+  Tables under a Reserved / 1-Click Cluster heading are not on-demand and are skipped.
+* With a key: ``GET https://cloud.lambda.ai/api/v1/instance-types`` (Bearer).
+  ``price_cents_per_hour`` is per instance; ``specs.gpus`` is the GPU count.
+
+Both give one ``GpuOffer`` per instance size, tier ``on_demand``, with the per-GPU and the
+per-instance price. ``offering_key`` is ``"<count>x <canonical model>|on_demand"`` (the raw
+plan when the model is unknown), the same from the page and the API, so switching between them
+continues the same series. The price does not vary by region, so ``region`` is None.
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING, Any
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from scrapers.base import Source, looks_like_html_error
+from scrapers.errors import FetchError, ParseError
+from scrapers.gpu_names import NOMINAL_VRAM_GB, normalise, unknown_name_warning
+from scrapers.http import HttpClient, utcnow
+from scrapers.records import FetchFailure, GpuOffer, ParseResult, RawPayload
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pricewatch.settings import Settings
+
+NAME = "lambda"
+PAGE_URL = "https://lambda.ai/pricing"
+API_URL = "https://cloud.lambda.ai/api/v1/instance-types"
+TIER = "on_demand"
+
+_NOT_ON_DEMAND = re.compile(r"reserv|cluster|1-click|commit|\byears?\b|contract", re.I)
+_NUMBER = re.compile(r"(\d+(?:[.,]\d+)?)")
+_COUNT_PREFIX = re.compile(r"^\s*(\d+)\s*x\s+", re.I)
+_COUNT_LABEL = re.compile(r"^\s*(\d+)\s*x\b", re.I)
+_VRAM_IN_DESCRIPTION = re.compile(r"\((\d+)\s*GB", re.I)
+PRICE_SELECTOR = 'td[data-label*="PRICE" i]'
+
+
+def fetch(client: HttpClient, settings: "Settings") -> list[RawPayload | FetchFailure]:
+    key = getattr(settings, "lambda_api_key", None)
+    url = API_URL if key else PAGE_URL
+    try:
+        if key:
+            return [client.fetch(NAME, "GET", url, ext="json",
+                                 headers={"Authorization": f"Bearer {key}", "Accept": "application/json"})]
+        return [client.fetch(NAME, "GET", url, ext="html", headers={"Accept": "text/html"})]
+    except FetchError as exc:
+        return [FetchFailure(NAME, url, str(exc), utcnow())]
+
+
+def parse(body: bytes, *, ext: str, origin: str = "<payload>") -> ParseResult:
+    if ext == "html":
+        return parse_page(body, origin=origin)
+    if ext == "json":
+        return parse_api(body, origin=origin)
+    raise ParseError(NAME, "ext", f"cannot parse a .{ext} payload (expected html or json)", origin)
+
+
+# --- shared -------------------------------------------------------------------------------
+
+def _offer(result: ParseResult, seen: set[str], *, raw: str, model: str | None, count: int, usd_gpu: float,
+           usd_instance: float, vram: float | None, alt_key: str | None = None) -> None:
+    if model is None:
+        result.warnings.append(unknown_name_warning(NAME, raw, vram))
+    label = model or (f"{raw} {vram:g}GB" if vram else raw)
+    key = f"{count}x {label}|{TIER}"
+    if key in seen:
+        if alt_key is None:
+            result.warnings.append(f"duplicate offering {key!r} ({raw}) skipped")
+            return
+        key = f"{count}x {label} ({alt_key})|{TIER}"
+    seen.add(key)
+    result.gpu_offers.append(GpuOffer(
+        provider=NAME, offering_key=key, gpu_model=model, gpu_raw_name=raw, gpu_count=count, tier=TIER,
+        usd_per_gpu_hour=round(usd_gpu, 6), usd_per_instance_hour=round(usd_instance, 6), region=None,
+        vram_gb=vram if vram is not None else (float(NOMINAL_VRAM_GB[model]) if model else None),
+    ))
+
+
+# --- pricing page -------------------------------------------------------------------------
+
+def _tables_with_headings(tree: LexborHTMLParser) -> list[tuple[LexborNode, str]]:
+    """Every table in document order with the text of the last heading before it."""
+    heading, found = "", []
+    root = tree.body or tree.root
+    for node in root.traverse():
+        if node.tag in ("h1", "h2", "h3", "h4"):
+            heading = node.text(strip=True)
+        elif node.tag == "table":
+            found.append((node, heading))
+    return found
+
+
+def _tab_count(tree: LexborHTMLParser, table: LexborNode) -> int | None:
+    node = table.parent
+    while node is not None and node.attributes.get("role") != "tabpanel":
+        node = node.parent
+    if node is None:
+        return None
+    tab_id = node.attributes.get("aria-labelledby")
+    tab = tree.css_first(f'[id="{tab_id}"]') if tab_id else None
+    match = _COUNT_LABEL.match(tab.text(strip=True)) if tab is not None else None
+    return int(match[1]) if match else None
+
+
+def _number(text: str) -> float | None:
+    match = _NUMBER.search(text.replace(",", ""))
+    return float(match[1]) if match else None
+
+
+def _cell(row: LexborNode, label: str) -> LexborNode | None:
+    for td in row.css("td[data-label]"):
+        if label in (td.attributes.get("data-label") or "").upper():
+            return td
+    return None
+
+
+def parse_page(body: bytes, *, origin: str = "<payload>") -> ParseResult:
+    tree = LexborHTMLParser(body.decode("utf-8", errors="replace"))
+    if not tree.css("table tbody tr"):
+        raise ParseError(NAME, "table tbody tr",
+                         "no pricing table rows on the page (error page, captcha or a redesign?)", origin)
+    result, seen, priced_rows = ParseResult(), set(), 0
+    for table, heading in _tables_with_headings(tree):
+        if _NOT_ON_DEMAND.search(heading):
+            continue  # reserved / 1-Click Cluster prices are other tiers, never on-demand
+        tab_count = _tab_count(tree, table)
+        for row in table.css("tbody tr"):
+            th, price_td = row.css_first("th"), _cell(row, "PRICE")
+            if th is None or price_td is None:
+                continue  # sub-heading rows such as "On-Demand"
+            price = _number(price_td.text(strip=True))
+            if price is None:
+                continue  # "Contact sales" and the like
+            priced_rows += 1
+            plan = " ".join(th.text(strip=True).split())
+            count = tab_count
+            if (prefix := _COUNT_PREFIX.match(plan)) is not None:
+                count, plan = count or int(prefix[1]), plan[prefix.end():]
+            if not count:
+                result.warnings.append(f"{plan}: no GPU count (no tab label, no 'Nx' prefix); row skipped")
+                continue
+            label = (price_td.attributes.get("data-label") or "").upper()
+            per_gpu = "GPU" in label or "GPU" in price_td.text().upper()
+            vram_td = _cell(row, "VRAM")
+            vram = _number(vram_td.text(strip=True)) if vram_td is not None else None
+            usd_gpu, usd_instance = (price, price * count) if per_gpu else (price / count, price)
+            if usd_gpu <= 0:
+                result.warnings.append(f"{count}x {plan}: non-positive price {price} skipped")
+                continue
+            _offer(result, seen, raw=plan, model=normalise(NAME, plan, vram), count=count, usd_gpu=usd_gpu,
+                   usd_instance=usd_instance, vram=vram)
+    if not result.gpu_offers:
+        where = "no priced row" if not priced_rows else "no on-demand row"
+        raise ParseError(NAME, PRICE_SELECTOR, f"{where} in the pricing tables (page layout changed?)", origin)
+    return result
+
+
+# --- instance-types API -------------------------------------------------------------------
+
+def _required(obj: dict[str, Any], key: str, path: str, origin: str) -> Any:
+    if not isinstance(obj, dict) or obj.get(key) is None:
+        raise ParseError(NAME, f"{path}.{key}", "missing", origin)
+    return obj[key]
+
+
+def parse_api(body: bytes, *, origin: str = "<payload>") -> ParseResult:
+    if looks_like_html_error(body):
+        raise ParseError(NAME, "data", "got an HTML page where JSON was expected", origin)
+    try:
+        doc = json.loads(body)
+    except ValueError as exc:
+        raise ParseError(NAME, "data", f"not JSON: {exc}", origin) from exc
+    if isinstance(doc, dict) and isinstance(doc.get("error"), dict):
+        raise ParseError(NAME, "error", f"API error: {doc['error'].get('message', doc['error'])}", origin)
+    data = doc.get("data") if isinstance(doc, dict) else None
+    if not isinstance(data, dict):
+        raise ParseError(NAME, "data", "missing or not an object of instance types", origin)
+    result, seen = ParseResult(), set()
+    for name in sorted(data):
+        path = f"data.{name}"
+        itype = _required(data[name], "instance_type", path, origin)
+        cents = _required(itype, "price_cents_per_hour", f"{path}.instance_type", origin)
+        specs = _required(itype, "specs", f"{path}.instance_type", origin)
+        gpus = _required(specs, "gpus", f"{path}.instance_type.specs", origin)
+        if not isinstance(cents, (int, float)) or not isinstance(gpus, int):
+            raise ParseError(NAME, f"{path}.instance_type.price_cents_per_hour",
+                             f"expected numbers, got {cents!r} cents for {gpus!r} GPUs", origin)
+        if gpus == 0:
+            continue  # CPU-only instance types
+        if cents <= 0:
+            result.warnings.append(f"{name}: non-positive price {cents} cents/h skipped")
+            continue
+        description = itype.get("gpu_description") or ""
+        match = _VRAM_IN_DESCRIPTION.search(description)
+        vram = float(match[1]) if match else None
+        # The instance name first (it settles Lambda's odd ones, e.g. gpu_8x_a100 = 40 GB SXM4),
+        # then the description ("H100 (80 GB SXM5)") for names the table does not know yet.
+        model = normalise(NAME, name, vram) or (normalise(NAME, description, vram) if description else None)
+        usd_instance = cents / 100
+        _offer(result, seen, raw=name, model=model, count=gpus, usd_gpu=usd_instance / gpus,
+               usd_instance=usd_instance, vram=vram, alt_key=name)
+    return result
+
+
+SOURCE = Source(
+    name=NAME,
+    kind="gpu",
+    description="Lambda on-demand prices per instance size (lambda.ai/pricing page; instance-types API with LAMBDA_API_KEY)",
+    fetch=fetch,
+    parse=parse,
+    min_interval_s=1.0,
+)
