@@ -118,7 +118,7 @@ def ingest_payloads(
             continue
 
         with transaction(con):
-            if load.already_loaded(con, source.name, observed_at, archived.sha256) is not None:
+            if load.already_loaded(con, source.name, observed_at, archived.sha256, item.url) is not None:
                 summary.skipped += 1
                 continue
             entry.records_parsed = result.record_count

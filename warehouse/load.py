@@ -50,12 +50,14 @@ def update_fetch_counts(con: duckdb.DuckDBPyConnection, fetch_id: int, parsed: i
     )
 
 
-def already_loaded(con: duckdb.DuckDBPyConnection, source: str, observed_at: datetime, sha256: str) -> int | None:
-    """The fetch_id of an earlier successful load of the same bytes at the same time, if any."""
+def already_loaded(con: duckdb.DuckDBPyConnection, source: str, observed_at: datetime, sha256: str,
+                   url: str) -> int | None:
+    """The fetch_id of an earlier successful load of the same bytes from the same URL at the same
+    time, if any. (Two pages of one batch may have identical bytes, e.g. two empty Vast pages.)"""
     row = con.execute(
-        "SELECT fetch_id FROM fetch_log WHERE source = ? AND observed_at = ? AND sha256 = ? "
+        "SELECT fetch_id FROM fetch_log WHERE source = ? AND observed_at = ? AND sha256 = ? AND url = ? "
         "AND outcome IN ('ok', 'empty') ORDER BY fetch_id LIMIT 1",
-        [source, observed_at, sha256],
+        [source, observed_at, sha256, url],
     ).fetchone()
     return None if row is None else int(row[0])
 

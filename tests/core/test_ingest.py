@@ -88,3 +88,12 @@ def test_a_parser_bug_is_recorded_not_raised(settings, toy_source):
     summary = ingest(settings, toy_source, [raw(b'{"offers": [{"gpu": "H100"}]}')])
     assert rows(settings, "SELECT outcome FROM fetch_log") == [("parse_error",)]
     assert "KeyError" in summary.errors[0]
+
+
+def test_identical_pages_from_different_urls_in_one_batch_are_each_logged(settings, toy_source):
+    first = raw(toy_body())
+    second = RawPayload(source="toy", url="https://toy.example/prices#page=2", status=200, body=toy_body(),
+                        fetched_at=DAY1, ext="json")
+    summary = ingest(settings, toy_source, [first, second])
+    assert summary.skipped == 0
+    assert rows(settings, "SELECT count(*) FROM fetch_log WHERE outcome = 'empty'") == [(2,)]
