@@ -29,6 +29,7 @@ class SourceSummary:
     parsed: int = 0  # payloads parsed into records
     added: int = 0  # rows added to the history tables
     skipped: int = 0  # payloads already loaded earlier
+    records: int = 0  # records parsed (loaded or already present)
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -46,6 +47,7 @@ class SourceSummary:
         self.parsed += other.parsed
         self.added += other.added
         self.skipped += other.skipped
+        self.records += other.records
         self.errors += other.errors
         self.warnings += other.warnings
 
@@ -128,7 +130,11 @@ def ingest_payloads(
             load.update_fetch_counts(con, fetch_id, result.record_count, added)
         summary.parsed += 1
         summary.added += added
+        summary.records += result.record_count
         summary.warnings += result.warnings
         if entry.outcome == "empty":
-            summary.errors.append(entry.error or "")
+            summary.warnings.append(entry.error or "")
+    if summary.parsed and not summary.records and not summary.skipped:
+        summary.errors.append(f"{source.name}: no records in any of {summary.parsed} payload(s) "
+                              "(empty market or changed page?)")
     return summary
