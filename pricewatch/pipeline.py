@@ -60,7 +60,10 @@ class RunSummary:
 
 
 def all_unreachable(summaries: dict[str, SourceSummary]) -> bool:
-    return bool(summaries) and all(s.unreachable for s in summaries.values())
+    """True when every network source got no response at all (offline machine, no DNS...)."""
+    network = {s.name for s in available_sources() if s.network}
+    polled = [s for name, s in summaries.items() if name in network]
+    return bool(polled) and all(s.unreachable for s in polled)
 
 
 def collect_live(settings: Settings, progress: Callable[[str], None] | None = None) -> dict[str, SourceSummary]:
@@ -75,7 +78,12 @@ def collect_live(settings: Settings, progress: Callable[[str], None] | None = No
 
 
 def replay_bundled(settings: Settings, progress: Callable[[str], None] | None = None) -> dict[str, SourceSummary]:
-    return replay(settings, settings.snapshots_dir, progress=progress)
+    """The offline history: the bundled snapshots, plus the sources that live in the repo."""
+    summaries = replay(settings, settings.snapshots_dir, progress=progress)
+    for source in available_sources():
+        if not source.network:
+            summaries[source.name] = collect_source(source.name, settings)
+    return summaries
 
 
 def run_post_step(name: str, target: str, settings: Settings) -> StepResult:

@@ -32,6 +32,9 @@ class Source:
     parse: ParseFn
     # Seconds between two requests to this source (politeness / documented rate limits).
     min_interval_s: float = 0.0
+    # False for sources read from the repository (the curated price sheet): they are always
+    # "reachable", so they do not count when deciding whether the network is down.
+    network: bool = True
 
 
 def looks_like_html_error(body: bytes) -> bool:

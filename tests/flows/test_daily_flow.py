@@ -12,6 +12,14 @@ pytestmark = pytest.mark.slow
 ALL_PROVIDERS = {"runpod", "vastai", "lambda"}
 
 
+def providers_mock() -> respx.MockRouter:
+    """A respx router for provider hosts that lets the local Prefect test server through."""
+    mock = respx.mock(assert_all_called=False)
+    mock.route(host="127.0.0.1").pass_through()
+    mock.route(host="localhost").pass_through()
+    return mock
+
+
 def provider_counts(settings) -> dict[str, int]:
     with read_connection(settings.db_path) as con:
         return dict(con.execute("SELECT provider, count(*) FROM gpu_price_history GROUP BY 1").fetchall())
@@ -40,7 +48,7 @@ def test_offline_run_loads_all_three_providers_and_publishes_a_summary(flow_env)
 def test_unreachable_providers_fall_back_to_the_bundled_snapshots(flow_env):
     from flows.daily import daily_prices
 
-    with respx.mock(assert_all_called=False) as mock:
+    with providers_mock() as mock:
         mock.route().mock(side_effect=httpx.ConnectError("no route to host"))
         markdown = daily_prices(offline=False, post_steps=False)
     assert "No provider was reachable" in markdown
@@ -51,7 +59,7 @@ def test_one_failing_source_never_fails_the_others(flow_env, fixtures_dir):
     from flows.daily import daily_prices
 
     runpod_payload = (fixtures_dir / "gpu" / "runpod_graphql_gpuTypes_2025-06-21.json").read_bytes()
-    with respx.mock(assert_all_called=False) as mock:
+    with providers_mock() as mock:
         mock.post("https://api.runpod.io/graphql").mock(return_value=httpx.Response(200, content=runpod_payload))
         mock.route().mock(return_value=httpx.Response(500, text="internal error"))
         markdown = daily_prices(offline=False, post_steps=False)

@@ -1,0 +1,152 @@
+"""Fireworks AI: managed fine-tuning prices and serverless deprecations, from two markdown twins.
+
+* ``docs.fireworks.ai/fine-tuning/cost-estimator.md`` embeds the price bands as JSON
+  (``[{"maxParams":16e9,"sft":0.5,"dpo":1}, ...]``, USD per 1M training tokens, LoRA). Each band
+  becomes a bucket with Fireworks' edges: ``<=16B``, ``16.1B-80B``, ``80.1B-300B``, ``>300B`` (the
+  pricing page writes "80B - 300B"; the JSON puts 80B in the band below, so the label starts at
+  80.1B like the page's own "16.1B"). Full-parameter prices are not in the bands: they come from
+  the curated sheet.
+* ``docs.fireworks.ai/updates/changelog.md``: ``<Update label="date">`` entries titled
+  "Serverless deprecation: ..." become lifecycle events with scope "serverless only":
+  ``retired`` on the removal date when the entry gives one, else ``deprecated`` on the entry date.
+  Models are named by the app.fireworks.ai link slug when the entry links them ("kimi-k2p5"),
+  else by a Fireworks-style slug of the display name ("DeepSeek V3.1" → "deepseek-v3p1").
+
+``parse`` tells the two payloads apart by content.
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING
+
+from scrapers.base import Source
+from scrapers.errors import ParseError
+from scrapers.records import FetchFailure, LifecycleEvent, ParseResult, RawPayload, TokenPrice
+from scrapers.token_common import fetch_urls, find_date, guard_page, parse_date, size_bucket
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pricewatch.settings import Settings
+    from scrapers.http import HttpClient
+
+NAME = "fireworks_pricing"
+ESTIMATOR_URL = "https://docs.fireworks.ai/fine-tuning/cost-estimator.md"
+CHANGELOG_URL = "https://docs.fireworks.ai/updates/changelog.md"
+ESTIMATOR_PAGE = "https://docs.fireworks.ai/fine-tuning/cost-estimator"
+CHANGELOG_PAGE = "https://docs.fireworks.ai/updates/changelog"
+MIN_BYTES, MAX_BYTES = 300, 2_000_000
+MIN_CHANGELOG_BYTES = 5_000
+SCOPE_SERVERLESS = "serverless only"
+_BANDS = re.compile(r"\[\s*\{\s*\"maxParams\".*?\}\s*\]", re.S)
+_UPDATE = re.compile(r"<Update\s+label=\"([^\"]+)\"[^>]*>(.*?)</Update>", re.S)
+_TITLE = re.compile(r"^\s*#\s+(.+)$", re.M)
+_LINK = re.compile(r"\[([^\]]+)\]\(([^)]+)\)")
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+_BULLET = re.compile(r"^\s*[*-]\s+(.*migrate to.*)$", re.M | re.I)
+_SINGLE = re.compile(r"\*\*([^*]+)\*\*\s+is deprecated", re.I)
+_REMOVAL = re.compile(r"(?:removed|decommissioned on|removed on)\s+([A-Z][a-z]+\.? \d{1,2},? \d{4})")
+
+
+def fetch(client: "HttpClient", settings: "Settings") -> list[RawPayload | FetchFailure]:
+    return fetch_urls(client, NAME, [(ESTIMATOR_URL, "md"), (CHANGELOG_URL, "md")])
+
+
+def _band_prices(raw: str, origin: str) -> list[TokenPrice]:
+    try:
+        bands = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ParseError(NAME, "price bands", f"embedded JSON does not parse: {exc}", origin) from None
+    prices: list[TokenPrice] = []
+    low: float | None = None
+    for band in bands:
+        if not isinstance(band, dict) or "sft" not in band:
+            raise ParseError(NAME, "price bands", f"band {band!r} has no 'sft' price", origin)
+        high = band.get("maxParams")
+        high_b = None if high is None else float(high) / 1e9
+        if low is None and high_b is not None:
+            label = size_bucket(None, high_b)
+        elif high_b is None:
+            label = size_bucket(low, None)
+        else:
+            label = size_bucket(round(low + 0.1, 3), high_b)
+        for key, method in (("sft", "sft_lora"), ("dpo", "dpo_lora")):
+            value = band.get(key)
+            if isinstance(value, (int, float)) and value > 0:
+                prices.append(TokenPrice("fireworks", label, method, "training_per_1m_tokens", float(value), ESTIMATOR_PAGE))
+        low = high_b
+    return prices
+
+
+def _slug(fragment: str) -> str:
+    """Model id from a changelog fragment: the link slug, else the display name slugified."""
+    if link := _LINK.search(fragment):
+        url = link.group(2).rstrip("/")
+        if "app.fireworks.ai/models/" in url:
+            return url.rsplit("/", 1)[-1]
+        fragment = link.group(1)
+    name = re.sub(r"\(.*?\)", "", fragment.replace("*", "")).strip().lower()
+    name = re.sub(r"(?<=\d)\.(?=\d)", "p", name)
+    return re.sub(r"[^a-z0-9p.]+", "-", name).strip("-")
+
+
+def _replacement(text: str) -> str | None:
+    after = re.split(r"migrate to", text, maxsplit=1, flags=re.I)
+    if len(after) < 2:
+        return None
+    targets = [_slug(m.group(0)) for m in _BOLD.finditer(after[1])]
+    return " or ".join(targets) or None
+
+
+def _changelog_events(text: str, warnings: list[str]) -> list[LifecycleEvent]:
+    events: list[LifecycleEvent] = []
+    for label, block in _UPDATE.findall(text):
+        title_match = _TITLE.search(block)
+        title = title_match.group(1).strip() if title_match else ""
+        if not title.lower().startswith("serverless deprecation"):
+            continue
+        entry_date = parse_date(label)
+        plain = block.replace("**", "")
+        removal = _REMOVAL.search(title) or _REMOVAL.search(plain)
+        removal_date = find_date(removal.group(1)) if removal else None
+        pairs: list[tuple[str, str | None]] = []
+        for bullet in _BULLET.findall(block):
+            head = re.split(r"—|migrate to", bullet, maxsplit=1, flags=re.I)[0]
+            if bold := _BOLD.search(head):
+                pairs.append((_slug(bold.group(1)), _replacement(bullet)))
+        if not pairs and (single := _SINGLE.search(block)):
+            pairs.append((_slug(single.group(1)), _replacement(block[single.end():])))
+        if not pairs:
+            warnings.append(f"{NAME}: changelog entry {label} {title!r} names no model we can read")
+            continue
+        for model, replacement in pairs:
+            if removal_date is not None:
+                events.append(LifecycleEvent("fireworks", model, "retired", removal_date, entry_date,
+                                             replacement, SCOPE_SERVERLESS, CHANGELOG_PAGE))
+            else:
+                events.append(LifecycleEvent("fireworks", model, "deprecated", entry_date, entry_date,
+                                             replacement, SCOPE_SERVERLESS, CHANGELOG_PAGE))
+    return events
+
+
+def parse(body: bytes, *, ext: str, origin: str) -> ParseResult:
+    text = guard_page(NAME, body, origin, min_bytes=MIN_BYTES, max_bytes=MAX_BYTES)
+    warnings: list[str] = []
+    if bands := _BANDS.search(text):
+        return ParseResult(token_prices=_band_prices(bands.group(0), origin))
+    if "# Changelog" in text and "<Update" in text:
+        if len(body) < MIN_CHANGELOG_BYTES:
+            raise ParseError(NAME, "body", f"changelog of only {len(body)} bytes; truncated?", origin)
+        events = _changelog_events(text, warnings)
+        return ParseResult(lifecycle_events=events, warnings=warnings)
+    raise ParseError(NAME, "price bands", "neither the cost estimator's price bands "
+                     "([{\"maxParams\": ...}]) nor a changelog ('# Changelog' with <Update> entries) "
+                     "was found; the docs page changed", origin)
+
+
+SOURCE = Source(
+    name=NAME,
+    kind="token",
+    description="Fireworks AI docs: fine-tuning price bands (cost estimator) and serverless deprecations (changelog)",
+    fetch=fetch,
+    parse=parse,
+)

@@ -1,0 +1,139 @@
+"""LiteLLM's ``model_prices_and_context_window.json``: an aggregator of inference prices.
+
+Kept for the providers we track (provider = the model's provider):
+* OpenAI keys (``litellm_provider`` openai / text-completion-openai): base models give
+  ``base_input_per_1m``/``base_output_per_1m``; ``ft:<base>`` keys give fine-tuned inference
+  prices ``ft_input_per_1m``/``ft_cached_input_per_1m``/``ft_output_per_1m`` on the BASE id
+  (``ft:gpt-4o-mini-2024-07-18`` → model ``gpt-4o-mini-2024-07-18``), all with method ``inference``;
+* Vertex Gemini keys (``vertex_ai-language-models``), Together and Fireworks model keys, and their
+  inference size-bucket keys (``together-ai-4.1b-8b`` → ``4.1B-8B``, ``fireworks-ai-above-16b`` →
+  ``>16B``; the MoE buckets have no place in the bucket vocabulary and are skipped).
+* ``deprecation_date`` (LiteLLM sets it to the shutdown date) → a ``retired`` event; for ``ft:``
+  keys the event is ``inference_shutdown`` on the ``ft:<base>`` id.
+
+Prices are USD per token, read as decimals and multiplied by 1e6. A missing field is unknown,
+never 0. ``cache_creation_input_token_cost`` is not a cached-input price and is not used (it is
+misfiled on ``ft:gpt-4o-2024-11-20``; a warning says so).
+"""
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from scrapers.base import Source
+from scrapers.errors import ParseError
+from scrapers.records import FetchFailure, LifecycleEvent, ParseResult, RawPayload, TokenPrice
+from scrapers.token_common import (fetch_urls, guard_page, parse_date, per_token_to_per_1m, real_date,
+                                   size_bucket)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pricewatch.settings import Settings
+    from scrapers.http import HttpClient
+
+NAME = "litellm"
+URL = "https://raw.githubusercontent.com/BerriAI/litellm/main/model_prices_and_context_window.json"
+MIN_BYTES, MAX_BYTES = 5_000, 100_000_000
+RESERVED = {"sample_spec", "fallback_generalizations", "last_updated"}
+PROVIDERS = {
+    "openai": "openai", "text-completion-openai": "openai", "together_ai": "together",
+    "fireworks_ai": "fireworks", "vertex_ai-language-models": "vertex",
+}
+KEY_PREFIXES = ("together_ai/", "fireworks_ai/", "vertex_ai/", "openai/")
+SKIPPED_MODES = {"embedding", "image_generation", "audio_transcription", "audio_speech", "moderation",
+                 "rerank", "search", "video_generation", "ocr"}
+_BUCKET_KEY = re.compile(r"^(?:together-ai|fireworks-ai)-(.+)$")
+
+
+def fetch(client: "HttpClient", settings: "Settings") -> list[RawPayload | FetchFailure]:
+    return fetch_urls(client, NAME, [(URL, "json")])
+
+
+def bucket_from_key(key: str) -> str | None:
+    """``together-ai-up-to-4b`` → ``<=4B``; ``together-ai-4.1b-8b`` → ``4.1B-8B``;
+    ``fireworks-ai-4.1b-to-16b`` → ``4.1B-16B``; ``fireworks-ai-above-16b`` → ``>16B``;
+    MoE, embedding and default keys → None."""
+    match = _BUCKET_KEY.match(key)
+    if not match or "moe" in key or "embedding" in key or key.endswith("-default"):
+        return None
+    if key == "fireworks-ai-56b-to-176b":  # LiteLLM's MoE tier, without "moe" in its name
+        return None
+    rest = match.group(1)
+    if m := re.fullmatch(r"up-to-(\d+(?:\.\d+)?)b", rest):
+        return size_bucket(None, float(m[1]))
+    if m := re.fullmatch(r"above-(\d+(?:\.\d+)?)b", rest):
+        return size_bucket(float(m[1]), None)
+    if m := re.fullmatch(r"(\d+(?:\.\d+)?)b-(?:to-)?(\d+(?:\.\d+)?)b", rest):
+        return size_bucket(float(m[1]), float(m[2]))
+    return None
+
+
+def _usd(entry: dict[str, Any], field: str) -> float | None:
+    value = entry.get(field)
+    if value is None or isinstance(value, bool) or not isinstance(value, (int, float, Decimal, str)):
+        return None
+    try:
+        return per_token_to_per_1m(value)
+    except ArithmeticError:
+        return None
+
+
+def _model(key: str) -> str:
+    for prefix in KEY_PREFIXES:
+        if key.startswith(prefix):
+            return key[len(prefix):]
+    return key
+
+
+def parse(body: bytes, *, ext: str, origin: str) -> ParseResult:
+    guard_page(NAME, body, origin, min_bytes=MIN_BYTES, max_bytes=MAX_BYTES)
+    try:
+        data = json.loads(body, parse_float=Decimal)
+    except json.JSONDecodeError as exc:
+        raise ParseError(NAME, "body", f"not JSON: {exc}", origin) from None
+    if not isinstance(data, dict) or "sample_spec" not in data:
+        raise ParseError(NAME, "sample_spec", "top level is not LiteLLM's model map (no 'sample_spec' key)", origin)
+
+    prices: list[TokenPrice] = []
+    events: list[LifecycleEvent] = []
+    warnings: list[str] = []
+    for key, entry in data.items():
+        if key in RESERVED or not isinstance(entry, dict):
+            continue
+        provider = PROVIDERS.get(str(entry.get("litellm_provider", "")))
+        if provider is None or entry.get("mode") in SKIPPED_MODES:
+            continue
+        fine_tuned = key.startswith("ft:")
+        bucket = bucket_from_key(key)
+        if _BUCKET_KEY.match(key) and bucket is None:
+            continue  # MoE / default bucket keys: no bucket label for them
+        model = bucket or (key[3:] if fine_tuned else _model(key))
+        inp, out = _usd(entry, "input_cost_per_token"), _usd(entry, "output_cost_per_token")
+        if inp == 0 and out == 0:
+            continue  # placeholder entries, not a price
+        kinds = (("ft_input_per_1m", inp), ("ft_cached_input_per_1m", _usd(entry, "cache_read_input_token_cost")),
+                 ("ft_output_per_1m", out)) if fine_tuned else (("base_input_per_1m", inp), ("base_output_per_1m", out))
+        for kind, usd in kinds:
+            if usd is not None:
+                prices.append(TokenPrice(provider, model, "inference", kind, usd, URL))
+        if fine_tuned and "cache_read_input_token_cost" not in entry and "cache_creation_input_token_cost" in entry:
+            warnings.append(f"{NAME}: {key} has cache_creation_input_token_cost but no cache_read_input_token_cost; "
+                            "no cached-input price stored (probably misfiled upstream)")
+        shutdown = real_date(parse_date(str(entry.get("deprecation_date") or "")))
+        if shutdown is not None:
+            event = "inference_shutdown" if fine_tuned else "retired"
+            events.append(LifecycleEvent(provider, key if fine_tuned else model, event, shutdown, None, None, "", URL))
+    if not prices:
+        raise ParseError(NAME, "models", "no priced OpenAI/Together/Fireworks/Vertex entry found; "
+                         "the file is truncated or its schema changed", origin)
+    return ParseResult(token_prices=prices, lifecycle_events=events, warnings=warnings)
+
+
+SOURCE = Source(
+    name=NAME,
+    kind="token",
+    description="LiteLLM model price map: base and fine-tuned (ft:) inference prices, deprecation dates",
+    fetch=fetch,
+    parse=parse,
+)
