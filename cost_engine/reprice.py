@@ -1,0 +1,81 @@
+"""Reprice the catalogue as of a day and store it in scenario_costs; backfill a range of days."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+import duckdb
+
+from cost_engine.catalogue import Catalogue, load_catalogue
+from cost_engine.loader import load_snapshot, replace_scenario_costs
+from cost_engine.pricing import LAYERS, RouteEstimate, price_catalogue
+from cost_engine.snapshot import PriceSnapshot
+
+
+@dataclass
+class RepriceSummary:
+    as_of: date
+    scenarios: int
+    routes: int
+    available: int
+    rows: int
+
+    def line(self) -> str:
+        return (f"{self.as_of}: {self.scenarios} scenarios, {self.routes} routes "
+                f"({self.available} available, {self.routes - self.available} unavailable), {self.rows} rows")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def estimate_rows(estimates: list[RouteEstimate], as_of: date, computed_at: datetime) -> list[dict[str, Any]]:
+    rows = []
+    for est in estimates:
+        for layer in LAYERS:
+            cost = est.layers.get(layer)
+            if cost is None:
+                continue
+            usd = cost.usd
+            rows.append({"as_of": as_of, "scenario": est.scenario, "route": est.route, "layer": layer,
+                         "usd_low": None if usd is None else usd.low, "usd_mid": None if usd is None else usd.mid,
+                         "usd_high": None if usd is None else usd.high, "available": est.available,
+                         "reason": est.reason, "inputs": cost.inputs, "computed_at": computed_at})
+    return rows
+
+
+def estimate(catalogue: Catalogue, snap: PriceSnapshot) -> list[RouteEstimate]:
+    return price_catalogue(catalogue, snap)
+
+
+def reprice(con: duckdb.DuckDBPyConnection, as_of: date, catalogue: Catalogue | None = None,
+            computed_at: datetime | None = None) -> RepriceSummary:
+    """Price the whole catalogue as of ``as_of`` and replace that day's scenario_costs rows."""
+    catalogue = catalogue or load_catalogue()
+    snap = load_snapshot(con, as_of, catalogue.staleness_days)
+    estimates = price_catalogue(catalogue, snap)
+    rows = estimate_rows(estimates, as_of, computed_at or utcnow())
+    replace_scenario_costs(con, as_of, rows)
+    return RepriceSummary(as_of, len(catalogue.scenarios), len(estimates),
+                          sum(e.available for e in estimates), len(rows))
+
+
+def days(start: date, end: date) -> list[date]:
+    if end < start:
+        raise ValueError(f"--to {end} is before --from {start}")
+    return [start + timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def backfill(con: duckdb.DuckDBPyConnection, start: date, end: date, catalogue: Catalogue | None = None,
+             progress: Callable[[str], None] | None = None) -> list[RepriceSummary]:
+    catalogue = catalogue or load_catalogue()
+    out = []
+    all_days = days(start, end)
+    for i, day in enumerate(all_days, 1):
+        summary = reprice(con, day, catalogue)
+        out.append(summary)
+        if progress:
+            progress(f"[{i}/{len(all_days)}] {summary.line()}")
+    return out
