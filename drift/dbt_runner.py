@@ -1,8 +1,110 @@
-"""dbt step of the daily run."""
+"""dbt step of the daily run, and the pass-through behind ``pricewatch dbt ...``.
+
+dbt always runs in a subprocess (``<python> -m dbt.cli.main``, the interpreter running
+pricewatch), never in-process: a programmatic ``dbtRunner`` keeps the DuckDB file locked after
+it returns (duckdb/dbt-duckdb#616), and dbt is not safe to invoke twice in one process. The
+subprocess gets the project's own profiles dir, ``PRICEWATCH_DB`` as an absolute path, and
+target/log dirs under ``settings.data_dir/dbt`` so the repository stays clean.
+"""
 from __future__ import annotations
 
-from pricewatch.settings import Settings
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pricewatch.settings import REPO_ROOT, Settings
+
+PROJECT_DIR = REPO_ROOT / "dbt_models"
+
+
+class DbtFailed(RuntimeError):
+    """dbt exited non-zero; the message names the failing nodes and where the log is."""
+
+
+@dataclass(frozen=True)
+class DbtResult:
+    args: tuple[str, ...]
+    returncode: int
+    output: str
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+
+def dbt_dirs(settings: Settings) -> tuple[Path, Path]:
+    base = Path(settings.data_dir).resolve() / "dbt"
+    return base / "target", base / "logs"
+
+
+def dbt_env(settings: Settings, base: dict[str, str] | None = None) -> dict[str, str]:
+    target, logs = dbt_dirs(settings)
+    env = dict(os.environ if base is None else base)
+    env.update({
+        "PRICEWATCH_DB": str(Path(settings.db_path).resolve()),
+        "DBT_PROFILES_DIR": str(PROJECT_DIR),
+        "DBT_PROJECT_DIR": str(PROJECT_DIR),
+        "DBT_TARGET_PATH": str(target),
+        "DBT_LOG_PATH": str(logs),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DO_NOT_TRACK": "1",
+        "DBT_USE_COLORS": "false",
+    })
+    return env
+
+
+def dbt_command(args: Sequence[str]) -> list[str]:
+    """The ``dbt`` entry point next to the running interpreter (works with or without ``uv run``),
+    or the same CLI through the interpreter when the script is missing."""
+    script = Path(sys.executable).parent / ("dbt.exe" if os.name == "nt" else "dbt")
+    if script.exists():
+        return [str(script), *args]
+    return [sys.executable, "-c", "import sys; from dbt.cli.main import cli; sys.exit(cli())", *args]
+
+
+def run_dbt(settings: Settings, args: Sequence[str], *, capture: bool = True) -> DbtResult:
+    """Run one dbt command in a subprocess (cwd = the dbt project). Never raises on dbt failure."""
+    Path(settings.db_path).parent.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.run(
+        dbt_command(args), cwd=PROJECT_DIR, env=dbt_env(settings),
+        capture_output=capture, text=True,
+    )
+    output = (proc.stdout or "") + (proc.stderr or "") if capture else ""
+    return DbtResult(tuple(args), proc.returncode, output)
+
+
+_DONE = re.compile(r"Done\. PASS=(\d+) WARN=(\d+) ERROR=(\d+) SKIP=(\d+)(?: NO-OP=(\d+))? TOTAL=(\d+)")
+_FAILED_NODE = re.compile(r"^.*?(?:Failure|Error) in (?:test|model|seed|snapshot) (\S+)", re.M)
+
+
+def summarise(result: DbtResult) -> str:
+    match = None
+    for match in _DONE.finditer(result.output):
+        pass
+    counts = (f"PASS={match[1]} WARN={match[2]} ERROR={match[3]} SKIP={match[4]} TOTAL={match[6]}"
+              if match else "no summary line")
+    return f"dbt {' '.join(result.args[:1])}: {counts}"
+
+
+def failure_message(result: DbtResult, settings: Settings) -> str:
+    failed = sorted(set(_FAILED_NODE.findall(result.output)))
+    _, logs = dbt_dirs(settings)
+    tail = [line for line in result.output.strip().splitlines() if line.strip()][-8:]
+    named = f" failing: {', '.join(failed[:10])}." if failed else ""
+    return (f"{summarise(result)} (exit {result.returncode}).{named} "
+            f"Rerun `pricewatch dbt {' '.join(result.args)}` to see details; log in {logs}/dbt.log. "
+            f"Last lines: {' / '.join(tail)}")
 
 
 def build_models(settings: Settings) -> str:
-    raise NotImplementedError("dbt project not built yet")
+    """``dbt build`` over the warehouse; returns a one-line summary, raises DbtFailed on failure."""
+    if not Path(settings.db_path).exists():
+        return f"dbt build skipped: no warehouse at {settings.db_path}"
+    result = run_dbt(settings, ["build"])
+    if not result.ok:
+        raise DbtFailed(failure_message(result, settings))
+    return summarise(result)

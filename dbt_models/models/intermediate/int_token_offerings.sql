@@ -1,0 +1,23 @@
+-- One row per token price line (collector, provider, model, method, price kind).
+with obs as (
+    select * from {{ ref('stg_token_observations') }}
+),
+
+source_latest as (
+    select source, max(observed_at) as source_latest_at from obs group by source
+)
+
+select
+    offering_id,
+    source,
+    provider,
+    model,
+    method,
+    price_kind,
+    min(observed_at)  as first_seen_at,
+    max(observed_at)  as last_seen_at,
+    count(*)          as n_observations,
+    max(observed_at) = any_value(source_latest_at) as is_current
+from obs
+join source_latest using (source)
+group by offering_id, source, provider, model, method, price_kind

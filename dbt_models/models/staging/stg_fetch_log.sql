@@ -1,0 +1,23 @@
+with source as (
+    select * from {{ source('warehouse', 'fetch_log') }}
+),
+
+renamed as (
+    select
+        fetch_id,
+        source,
+        url,
+        mode,
+        outcome,
+        outcome in ('ok', 'empty') as succeeded,
+        status,
+        bytes,
+        records_parsed,
+        records_added,
+        error,
+        fetched_at,
+        observed_at
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,40 @@
+"""The alert record every detector returns."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal
+
+
+def alert_id(rule: str, key: str, trigger: str) -> str:
+    """Stable id: the same rule, key and triggering observation always give the same id."""
+    return hashlib.sha256(f"{rule}\x1f{key}\x1f{trigger}".encode()).hexdigest()[:20]
+
+
+def day_start(d: date) -> datetime:
+    return datetime(d.year, d.month, d.day)
+
+
+@dataclass
+class Alert:
+    rule: str
+    key: str
+    severity: str
+    first_seen_at: datetime  # the observation time that triggered it
+    message: str
+    trigger: str  # observation time / event date that, with rule and key, identifies the alert
+    kind: Literal["event", "condition"] = "event"
+    evidence: dict[str, Any] = field(default_factory=dict)
+    last_seen_at: datetime | None = None
+    state: Literal["open", "resolved"] = "open"
+    resolved_at: datetime | None = None
+    resolution: str | None = None
+
+    @property
+    def alert_id(self) -> str:
+        return alert_id(self.rule, self.key, self.trigger)
+
+    def resolve(self, at: datetime, why: str) -> None:
+        self.state, self.resolved_at, self.resolution = "resolved", at, why
+        self.last_seen_at = max(self.last_seen_at or at, at)

@@ -1,0 +1,77 @@
+"""``pricewatch dbt ...`` (dbt with the project's profiles and the right warehouse) and
+``pricewatch alerts`` (list drift alerts)."""
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from pricewatch.output import FORMATS, render
+from pricewatch.settings import Settings
+from warehouse.db import read_connection
+
+_db_option = click.option(
+    "--db", "db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="DuckDB warehouse file. Default: $PRICEWATCH_DB or data/pricewatch.duckdb.",
+)
+
+ALERTS_SQL = """
+SELECT first_seen_at, severity, rule, key, state, resolved_at, message, alert_id
+FROM alerts
+WHERE ? IS NULL OR first_seen_at >= ? OR resolved_at >= ?
+ORDER BY first_seen_at, rule, key
+"""
+
+
+def _settings(db: Path | None) -> Settings:
+    return Settings.from_env().with_db(db)
+
+
+@click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
+                                 "help_option_names": []})
+@_db_option
+@click.argument("dbt_args", nargs=-1, type=click.UNPROCESSED)
+def dbt(db: Path | None, dbt_args: tuple[str, ...]) -> None:
+    """Run dbt on the warehouse's history models, e.g. `pricewatch dbt build`,
+    `pricewatch dbt docs generate`, `pricewatch dbt test --select marts`.
+
+    Runs in a subprocess with dbt_models/ as project and profiles dir, the warehouse from --db or
+    $PRICEWATCH_DB, and target/logs under data/dbt/. Close other writers first (one writer per
+    DuckDB file).
+    """
+    from drift.dbt_runner import run_dbt
+
+    if not dbt_args:
+        dbt_args = ("--help",)
+    result = run_dbt(_settings(db), list(dbt_args), capture=False)
+    sys.exit(result.returncode)
+
+
+@click.command()
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]), default=None,
+              help="Only alerts opened or resolved on or after this date (UTC).")
+@click.option("--state", type=click.Choice(["open", "resolved", "all"]), default="all", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("--evaluate", is_flag=True, help="Evaluate the drift rules and deliver before listing.")
+@_db_option
+def alerts(since: datetime | None, state: str, fmt: str, evaluate: bool, db: Path | None) -> None:
+    """Drift alerts: price moves, suspect prices, new/vanished offerings, lifecycle events and
+    reminders, scenario cost moves, stale sources. Rules: drift/rules.yaml or $PRICEWATCH_RULES.
+    """
+    settings = _settings(db)
+    if evaluate:
+        from drift.daily import evaluate_and_notify
+
+        click.echo(evaluate_and_notify(settings), err=True)
+    with read_connection(settings.db_path) as con:
+        cursor = con.execute(ALERTS_SQL, [since, since, since])
+        columns = [d[0] for d in cursor.description]
+        rows = [r for r in cursor.fetchall() if state == "all" or r[4] == state]
+    click.echo(render(columns, rows, fmt))
+
+
+def register(group: click.Group) -> None:
+    group.add_command(dbt)
+    group.add_command(alerts)

@@ -1,0 +1,89 @@
+"""dbt build and docs generate over a replayed history (dbt runs in a subprocess; two dbt
+invocations for the whole suite, shared through a module-scoped fixture)."""
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from drift.dbt_runner import DbtFailed, DbtResult, build_models, failure_message, run_dbt, summarise
+from pricewatch.replay import replay
+from pricewatch.settings import Settings
+from scrapers.records import LifecycleEvent
+from tests.drift.conftest import H100_SXM, h100_secure, write_runpod_days
+from warehouse.db import write_connection
+from warehouse.load import load_lifecycle_events
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> tuple[Settings, str, DbtResult]:
+    root = tmp_path_factory.mktemp("dbt")
+    settings = Settings(db_path=root / "pricewatch.duckdb", data_dir=root / "data")
+    write_runpod_days(root / "snap", [{}, {}, h100_secure(2.09), {H100_SXM: None}, h100_secure(2.09)])
+    replay(settings, root / "snap")
+    with write_connection(settings.db_path) as con:
+        load_lifecycle_events(con, [LifecycleEvent("openai", "*", "training_unavailable", None)],
+                              datetime(2026, 5, 7), "openai_deprecations", None)
+        con.execute("INSERT INTO scenario_costs (as_of, scenario, route, layer, usd_mid, available, computed_at) "
+                    "VALUES ('2026-05-01', 's', 'r', 'total', 10, true, now()), "
+                    "('2026-06-01', 's', 'r', 'total', 8, true, now())")
+    summary = build_models(settings)
+    docs = run_dbt(settings, ["docs", "generate"])
+    return settings, summary, docs
+
+
+def _query(settings: Settings, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(settings.db_path), read_only=True)  # dbt has exited: the lock is free
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+@pytest.mark.slow
+def test_dbt_build_passes_on_a_replayed_history(built):
+    _, summary, _ = built
+    assert summary.startswith("dbt build: PASS=") and "ERROR=0" in summary and "WARN=0" in summary
+
+
+@pytest.mark.slow
+def test_intervals_are_scd2_with_an_open_current_row(built):
+    settings, _, _ = built
+    rows = _query(settings, "SELECT price, valid_from, valid_to FROM marts.gpu_price_intervals "
+                            f"WHERE offering_id = 'runpod:{H100_SXM}|secure' ORDER BY valid_from")
+    assert [(r[0], r[1].day, r[2] and r[2].day) for r in rows] == [(2.99, 21, 23), (2.09, 23, None)]
+
+
+@pytest.mark.slow
+def test_price_changes_and_daily_prices_are_built(built):
+    settings, _, _ = built
+    changes = _query(settings, "SELECT old_price, new_price, round(pct_change, 1) FROM marts.price_changes "
+                               f"WHERE offering_id = 'runpod:{H100_SXM}|secure'")
+    assert changes == [(2.99, 2.09, -30.1)]
+    days = _query(settings, "SELECT count(DISTINCT day) FROM marts.gpu_prices_daily WHERE gpu_model = 'H100 SXM 80GB'")
+    assert days == [(4,)]  # the day the type was missing has no row
+    trend = _query(settings, "SELECT change_30d_pct FROM marts.scenario_cost_trend WHERE as_of = '2026-06-01'")
+    assert trend == [(-20.0,)]
+
+
+@pytest.mark.slow
+def test_docs_generate_writes_the_catalog_outside_the_repository(built):
+    settings, _, docs = built
+    assert docs.ok, docs.output[-2000:]
+    assert (Path(settings.data_dir) / "dbt" / "target" / "catalog.json").exists()
+
+
+def test_a_dbt_failure_is_one_clear_line():
+    output = ("12:00:00  Failure in test no_overlapping_intervals_gpu_price_intervals_offering_id (models/x.yml)\n"
+              "12:00:01  Done. PASS=50 WARN=0 ERROR=1 SKIP=0 NO-OP=0 TOTAL=51\n")
+    message = failure_message(DbtResult(("build",), 1, output), Settings(data_dir=Path("/tmp/pw")))
+    assert message.startswith("dbt build: PASS=50 WARN=0 ERROR=1 SKIP=0 TOTAL=51 (exit 1).")
+    assert "failing: no_overlapping_intervals_gpu_price_intervals_offering_id." in message
+    assert summarise(DbtResult(("build",), 0, "")) == "dbt build: no summary line"
+
+
+def test_build_is_skipped_when_there_is_no_warehouse(tmp_path):
+    assert build_models(Settings(db_path=tmp_path / "none.duckdb")).startswith("dbt build skipped")
+    assert issubclass(DbtFailed, RuntimeError)
