@@ -1,0 +1,43 @@
+"""``pricewatch report``: render the daily HTML report."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+
+
+def _parse_day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD, e.g. 2026-02-11") from None
+
+
+@click.command()
+@click.option("--as-of", "as_of", callback=_parse_day, default=None, metavar="DATE",
+              help="Report day (YYYY-MM-DD). Default: the latest observation day in the warehouse.")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write only this file. Default: <reports dir>/<date>.html and latest.html.")
+@click.option("--db", "db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="DuckDB warehouse file. Default: $PRICEWATCH_DB or data/pricewatch.duckdb.")
+def report(as_of: date | None, out: Path | None, db: Path | None) -> None:
+    """Render the self-contained HTML report (charts inlined, opens offline in any browser).
+
+    The reports folder is $PRICEWATCH_REPORTS_DIR (default reports/out).
+    """
+    from pricewatch.settings import Settings
+    from reports.daily import write_report
+
+    settings = Settings.from_env().with_db(db)
+    written = write_report(settings, as_of, out)
+    click.echo(written.summary())
+
+
+def register(group: click.Group) -> None:
+    group.add_command(report)
+
+
+__all__ = ["register", "report"]

@@ -1,0 +1,513 @@
+"""Read-only queries behind the daily report, all relative to one as-of date.
+
+Every function takes an open DuckDB connection (read-only is enough) and returns plain
+records. A table or view that does not exist yields an empty result, never an error, so the
+report renders on whatever part of the pipeline has run. "As of D" means everything observed
+before the end of day D (``observed_at < D + 1 day``), so a report for a past day shows what
+was known that day.
+
+A *snapshot* of GPU prices at D is, for each provider, its last load at or before D (the same
+rule as the ``gpu_prices_latest`` view), so a provider that was not reached on D keeps its
+previous prices; the ``observed_at`` column shows how old they are.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import duckdb
+
+# Chart and table order: these families first, then everything else by name.
+GPU_PRIORITY = ("H100", "A100", "L40S", "RTX 4090")
+PREFERRED_GPU = ("H100 SXM 80GB", "A100 SXM 80GB", "L40S 48GB", "RTX 4090 24GB")
+# Tiers that can be taken away mid-run, and tiers that need a commitment; "cheapest" leaves both out
+# (it falls back to them only when a GPU has nothing else).
+INTERRUPTIBLE_TIERS = frozenset({"spot", "secure_spot", "community_spot", "interruptible"})
+COMMITTED_TIERS = frozenset({"reserved", "reserved_1w", "reserved_1m", "reserved_3m", "reserved_6m", "cluster"})
+TRAINING_KIND = "training_per_1m_tokens"
+HISTORY_DAYS = 90
+LIFECYCLE_LOOKBACK_DAYS = 90
+SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
+
+
+def cutoff(day: date) -> datetime:
+    """The exclusive upper bound of observation times for a report as of ``day``."""
+    return datetime.combine(day + timedelta(days=1), time.min)
+
+
+def is_flexible(tier: str) -> bool:
+    """Rentable by the hour with no commitment and not pre-emptible: what "cheapest" compares."""
+    return tier not in INTERRUPTIBLE_TIERS and tier not in COMMITTED_TIERS
+
+
+def gpu_sort_key(gpu_model: str) -> tuple[int, int, str]:
+    family = next((i for i, f in enumerate(GPU_PRIORITY) if gpu_model.startswith(f)), len(GPU_PRIORITY))
+    preferred = 0 if gpu_model in PREFERRED_GPU else 1
+    return family, preferred, gpu_model
+
+
+def existing_relations(con: duckdb.DuckDBPyConnection) -> set[str]:
+    rows = con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+    return {r[0] for r in rows}
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+    cursor = con.execute(sql, params or [])
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+# ---------------------------------------------------------------- as-of date
+
+
+def latest_observation_date(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The day of the newest GPU or token observation (or lifecycle sighting); None when empty."""
+    have = existing_relations(con)
+    parts = [f"SELECT max(observed_at) AS t FROM {name}"
+             for name in ("gpu_price_history", "token_price_history") if name in have]
+    if "model_lifecycle_events" in have:
+        parts.append("SELECT max(last_seen_at) AS t FROM model_lifecycle_events")
+    if not parts:
+        return None
+    row = con.execute(f"SELECT max(t) FROM ({' UNION ALL '.join(parts)})").fetchone()
+    return None if row is None or row[0] is None else row[0].date()
+
+
+# ---------------------------------------------------------------- GPU prices
+
+
+@dataclass(frozen=True)
+class GpuPoint:
+    day: date
+    gpu_model: str
+    provider: str
+    tier: str
+    usd_per_gpu_hour: float
+
+
+@dataclass(frozen=True)
+class GpuOffering:
+    """The cheapest offering of one (GPU model, provider, tier) in a snapshot."""
+
+    gpu_model: str
+    provider: str
+    tier: str
+    usd_per_gpu_hour: float
+    gpu_count: int
+    region: str | None
+    observed_at: datetime
+    offer_count: int | None
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return self.gpu_model, self.provider, self.tier
+
+    @property
+    def interruptible(self) -> bool:
+        return self.tier in INTERRUPTIBLE_TIERS
+
+    @property
+    def flexible(self) -> bool:
+        return is_flexible(self.tier)
+
+
+def gpu_daily_history(con: duckdb.DuckDBPyConnection, as_of: date, days: int = HISTORY_DAYS) -> list[GpuPoint]:
+    """Per day, GPU model, provider and tier: the lowest USD/GPU-hour in that provider's last load of the day."""
+    if "gpu_price_history" not in existing_relations(con):
+        return []
+    start = datetime.combine(as_of - timedelta(days=days - 1), time.min)
+    rows = con.execute(
+        """
+        WITH loads AS (
+            SELECT provider, CAST(observed_at AS DATE) AS day, max(observed_at) AS at
+            FROM gpu_price_history WHERE observed_at >= ? AND observed_at < ?
+            GROUP BY ALL
+        )
+        SELECT l.day, h.gpu_model, h.provider, h.tier, min(h.usd_per_gpu_hour)
+        FROM gpu_price_history h JOIN loads l ON h.provider = l.provider AND h.observed_at = l.at
+        WHERE h.gpu_model IS NOT NULL
+        GROUP BY ALL ORDER BY 2, 3, 4, 1
+        """,
+        [start, cutoff(as_of)],
+    ).fetchall()
+    return [GpuPoint(*row) for row in rows]
+
+
+def gpu_snapshot(con: duckdb.DuckDBPyConnection, as_of: date) -> list[GpuOffering]:
+    """Each provider's last load at or before ``as_of``: cheapest offering per (GPU model, tier)."""
+    if "gpu_price_history" not in existing_relations(con):
+        return []
+    rows = con.execute(
+        """
+        WITH loads AS (
+            SELECT provider, max(observed_at) AS at FROM gpu_price_history
+            WHERE observed_at < ? GROUP BY provider
+        )
+        SELECT h.gpu_model, h.provider, h.tier,
+               min(h.usd_per_gpu_hour) AS usd,
+               arg_min(h.gpu_count, h.usd_per_gpu_hour) AS gpu_count,
+               arg_min(h.region, h.usd_per_gpu_hour) AS region,
+               max(h.observed_at) AS observed_at,
+               arg_min(h.offer_count, h.usd_per_gpu_hour) AS offer_count
+        FROM gpu_price_history h JOIN loads l ON h.provider = l.provider AND h.observed_at = l.at
+        WHERE h.gpu_model IS NOT NULL
+        GROUP BY ALL
+        """,
+        [cutoff(as_of)],
+    ).fetchall()
+    offerings = [GpuOffering(*row) for row in rows]
+    return sorted(offerings, key=lambda o: (gpu_sort_key(o.gpu_model), o.usd_per_gpu_hour, o.provider, o.tier))
+
+
+def cheapest_by_gpu(snapshot: list[GpuOffering]) -> dict[str, GpuOffering]:
+    """The cheapest flexible offering per GPU model (on demand, no commitment, not interruptible);
+    an interruptible or committed one only when the GPU has nothing else."""
+    best: dict[str, GpuOffering] = {}
+    for o in snapshot:
+        current = best.get(o.gpu_model)
+        if current is None or (not current.flexible, current.usd_per_gpu_hour) > (not o.flexible, o.usd_per_gpu_hour):
+            best[o.gpu_model] = o
+    return dict(sorted(best.items(), key=lambda kv: gpu_sort_key(kv[0])))
+
+
+# ---------------------------------------------------------------- token prices
+
+
+@dataclass(frozen=True)
+class TokenQuote:
+    provider: str
+    model: str
+    method: str
+    price_kind: str
+    usd: float
+    observed_at: datetime
+    source: str
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        return self.provider, self.model, self.method, self.price_kind
+
+
+def token_snapshot(con: duckdb.DuckDBPyConnection, as_of: date, price_kind: str | None = None) -> list[TokenQuote]:
+    """Latest price per (provider, model, method, price kind) observed by ``as_of``, across sources."""
+    if "token_price_history" not in existing_relations(con):
+        return []
+    rows = con.execute(
+        """
+        SELECT provider, model, method, price_kind, usd, observed_at, source
+        FROM token_price_history
+        WHERE observed_at < ? AND (? IS NULL OR price_kind = ?)
+        QUALIFY row_number() OVER (PARTITION BY provider, model, method, price_kind
+                                   ORDER BY observed_at DESC, source) = 1
+        ORDER BY provider, model, method, price_kind
+        """,
+        [cutoff(as_of), price_kind, price_kind],
+    ).fetchall()
+    return [TokenQuote(*row) for row in rows]
+
+
+def token_history(con: duckdb.DuckDBPyConnection, as_of: date, price_kind: str = TRAINING_KIND) -> list[TokenQuote]:
+    """Every day's price per (provider, model, method): the latest observation of that day."""
+    if "token_price_history" not in existing_relations(con):
+        return []
+    rows = con.execute(
+        """
+        SELECT provider, model, method, price_kind, usd, observed_at, source
+        FROM token_price_history
+        WHERE observed_at < ? AND price_kind = ?
+        QUALIFY row_number() OVER (PARTITION BY provider, model, method, CAST(observed_at AS DATE)
+                                   ORDER BY observed_at DESC, source) = 1
+        ORDER BY provider, model, method, observed_at
+        """,
+        [cutoff(as_of), price_kind],
+    ).fetchall()
+    return [TokenQuote(*row) for row in rows]
+
+
+# ---------------------------------------------------------------- changes
+
+
+@dataclass(frozen=True)
+class PriceChange:
+    label: str  # e.g. "H100 SXM 80GB · runpod · secure"
+    before: float | None
+    after: float | None
+    unit: str
+
+    @property
+    def kind(self) -> str:
+        if self.before is None:
+            return "new"
+        if self.after is None:
+            return "gone"
+        return "up" if self.after > self.before else "down"
+
+    @property
+    def pct(self) -> float | None:
+        if self.before is None or self.after is None or self.before == 0:
+            return None
+        return (self.after - self.before) / self.before
+
+
+def diff_prices(before: dict[tuple, float], after: dict[tuple, float], unit: str) -> list[PriceChange]:
+    """Changed, new and gone keys; biggest relative moves first, then new, then gone."""
+    changes = []
+    for key in sorted(set(before) | set(after)):
+        b, a = before.get(key), after.get(key)
+        if b is not None and a is not None and abs(a - b) < 1e-9:
+            continue
+        changes.append(PriceChange(" · ".join(str(k) for k in key), b, a, unit))
+    order = {"up": 0, "down": 0, "new": 1, "gone": 2}
+    return sorted(changes, key=lambda c: (order[c.kind], -abs(c.pct or 0.0), c.label))
+
+
+@dataclass
+class ChangeSet:
+    """What changed between ``since`` and the report day."""
+
+    since: date
+    has_baseline: bool  # False when the warehouse holds no prices at ``since``
+    gpu: list[PriceChange] = field(default_factory=list)
+    tokens: list[PriceChange] = field(default_factory=list)
+    new_events: list[dict[str, Any]] = field(default_factory=list)
+
+    def count(self, kind: str) -> int:
+        return sum(1 for c in self.gpu + self.tokens if c.kind == kind)
+
+
+def change_set(con: duckdb.DuckDBPyConnection, as_of: date, since: date,
+               now_gpu: list[GpuOffering], now_tokens: list[TokenQuote]) -> ChangeSet:
+    then_gpu = gpu_snapshot(con, since)
+    then_tokens = token_snapshot(con, since)
+    result = ChangeSet(since=since, has_baseline=bool(then_gpu or then_tokens))
+    if then_gpu:
+        result.gpu = diff_prices({o.key: o.usd_per_gpu_hour for o in then_gpu},
+                                 {o.key: o.usd_per_gpu_hour for o in now_gpu}, "USD/GPU-h")
+    if then_tokens:
+        result.tokens = diff_prices({q.key: q.usd for q in then_tokens},
+                                    {q.key: q.usd for q in now_tokens}, "USD")
+    result.new_events = [e for e in lifecycle_events(con, as_of, lookback_days=None)
+                         if e["first_seen_at"] >= cutoff(since)]
+    return result
+
+
+# ---------------------------------------------------------------- lifecycle
+
+
+def lifecycle_events(con: duckdb.DuckDBPyConnection, as_of: date,
+                     lookback_days: int | None = LIFECYCLE_LOOKBACK_DAYS) -> list[dict[str, Any]]:
+    """Events known by ``as_of`` and not superseded by then, effective from ``as_of - lookback`` on."""
+    if "model_lifecycle_events" not in existing_relations(con):
+        return []
+    since = None if lookback_days is None else as_of - timedelta(days=lookback_days)
+    return _rows(
+        con,
+        """
+        WITH known AS (SELECT * FROM model_lifecycle_events WHERE first_seen_at < ?)
+        SELECT provider, model, event, effective_date, announced_date, replacement, scope,
+               source_url, first_seen_at, CAST(effective_date - CAST(? AS DATE) AS INTEGER) AS days_left
+        FROM known
+        WHERE event_id NOT IN (SELECT supersedes_event_id FROM known WHERE supersedes_event_id IS NOT NULL)
+          AND (CAST(? AS DATE) IS NULL OR effective_date IS NULL OR effective_date >= ?)
+        ORDER BY effective_date NULLS LAST, provider, model, event
+        """,
+        [cutoff(as_of), as_of, since, since],
+    )
+
+
+# ---------------------------------------------------------------- scenarios
+
+
+@dataclass(frozen=True)
+class RouteCost:
+    scenario: str
+    route: str
+    usd_low: float | None
+    usd_mid: float | None
+    usd_high: float | None
+    available: bool
+    reason: str | None
+    mid_7d: float | None = None
+    mid_30d: float | None = None
+
+
+@dataclass(frozen=True)
+class ScenarioSummary:
+    scenario: str
+    cheapest: RouteCost | None  # None when no route is available
+    cheapest_7d: float | None
+    cheapest_30d: float | None
+    routes: list[RouteCost]
+
+    @property
+    def unavailable(self) -> list[RouteCost]:
+        return [r for r in self.routes if not r.available]
+
+
+def _scenario_day(con: duckdb.DuckDBPyConnection, day: date) -> date | None:
+    row = con.execute("SELECT max(as_of) FROM scenario_costs WHERE as_of <= ?", [day]).fetchone()
+    return None if row is None else row[0]
+
+
+def _route_costs(con: duckdb.DuckDBPyConnection, day: date | None) -> list[dict[str, Any]]:
+    if day is None:
+        return []
+    return _rows(
+        con,
+        "SELECT scenario, route, usd_low, usd_mid, usd_high, available, reason FROM scenario_costs "
+        "WHERE as_of = ? AND layer = 'total' ORDER BY scenario, usd_mid NULLS LAST, route",
+        [day],
+    )
+
+
+def _cheapest_mid(rows: list[dict[str, Any]]) -> dict[str, float]:
+    best: dict[str, float] = {}
+    for r in rows:
+        if r["available"] and r["usd_mid"] is not None:
+            best[r["scenario"]] = min(best.get(r["scenario"], r["usd_mid"]), r["usd_mid"])
+    return best
+
+
+def scenario_catalogue(con: duckdb.DuckDBPyConnection, as_of: date) -> tuple[date | None, list[ScenarioSummary]]:
+    """The latest repricing at or before ``as_of`` (layer 'total'), compared with 7 and 30 days before it."""
+    if "scenario_costs" not in existing_relations(con):
+        return None, []
+    day = _scenario_day(con, as_of)
+    if day is None:
+        return None, []
+    now = _route_costs(con, day)
+    before = {n: _route_costs(con, _scenario_day(con, day - timedelta(days=n))) for n in (7, 30)}
+    mids = {n: {(r["scenario"], r["route"]): r["usd_mid"] for r in rows if r["available"]} for n, rows in before.items()}
+    cheapest_then = {n: _cheapest_mid(rows) for n, rows in before.items()}
+    by_scenario: dict[str, list[RouteCost]] = defaultdict(list)
+    for r in now:
+        key = (r["scenario"], r["route"])
+        by_scenario[r["scenario"]].append(RouteCost(**r, mid_7d=mids[7].get(key), mid_30d=mids[30].get(key)))
+    summaries = []
+    for scenario, routes in sorted(by_scenario.items()):
+        available = [r for r in routes if r.available and r.usd_mid is not None]
+        cheapest = min(available, key=lambda r: r.usd_mid) if available else None  # type: ignore[arg-type,return-value]
+        summaries.append(ScenarioSummary(scenario, cheapest, cheapest_then[7].get(scenario),
+                                         cheapest_then[30].get(scenario), routes))
+    return day, summaries
+
+
+# ---------------------------------------------------------------- alerts and sources
+
+
+def alerts_for_day(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict[str, Any]]:
+    """Alerts active on ``as_of``: opened by then and not resolved before it. Most severe first, new first."""
+    if "alerts" not in existing_relations(con):
+        return []
+    rows = _rows(
+        con,
+        """
+        SELECT rule, key, severity, message, first_seen_at, last_seen_at, state, resolved_at,
+               CAST(first_seen_at AS DATE) = CAST(? AS DATE) AS is_new,
+               resolved_at IS NOT NULL AND CAST(resolved_at AS DATE) = CAST(? AS DATE) AS resolved_today
+        FROM alerts
+        WHERE first_seen_at < ? AND (resolved_at IS NULL OR resolved_at >= ? OR state = 'open')
+        """,
+        [as_of, as_of, cutoff(as_of), datetime.combine(as_of, time.min)],
+    )
+    return sorted(rows, key=lambda r: (SEVERITY_ORDER.get(r["severity"], 9), not r["is_new"], r["resolved_today"],
+                                       r["rule"], r["key"]))
+
+
+def source_health(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict[str, Any]]:
+    """Per source: last fetch by ``as_of``, its outcome, the last good load and failures that day."""
+    if "fetch_log" not in existing_relations(con):
+        return []
+    return _rows(
+        con,
+        """
+        SELECT source,
+               max(fetched_at) AS last_fetch,
+               arg_max(outcome, fetched_at) AS last_outcome,
+               max(observed_at) FILTER (WHERE outcome IN ('ok', 'empty')) AS last_ok,
+               count(*) FILTER (WHERE outcome NOT IN ('ok', 'empty')
+                                AND CAST(fetched_at AS DATE) = CAST(? AS DATE)) AS failures_today,
+               arg_max(error, fetched_at) AS last_error
+        FROM fetch_log WHERE fetched_at < ?
+        GROUP BY source ORDER BY source
+        """,
+        [as_of, cutoff(as_of)],
+    )
+
+
+# ---------------------------------------------------------------- everything the report shows
+
+
+@dataclass
+class ReportData:
+    as_of: date
+    gpu_history: list[GpuPoint] = field(default_factory=list)
+    gpu_now: list[GpuOffering] = field(default_factory=list)
+    cheapest_now: dict[str, GpuOffering] = field(default_factory=dict)
+    cheapest_yesterday: dict[str, GpuOffering] = field(default_factory=dict)
+    cheapest_30d: dict[str, GpuOffering] = field(default_factory=dict)
+    tokens_now: list[TokenQuote] = field(default_factory=list)
+    tokens_30d: dict[tuple, float] = field(default_factory=dict)
+    token_history: list[TokenQuote] = field(default_factory=list)
+    changes: list[ChangeSet] = field(default_factory=list)
+    scenario_day: date | None = None
+    scenarios: list[ScenarioSummary] = field(default_factory=list)
+    lifecycle: list[dict[str, Any]] = field(default_factory=list)
+    alerts: list[dict[str, Any]] = field(default_factory=list)
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # sections that could not be read
+
+    @property
+    def training_now(self) -> list[TokenQuote]:
+        return [q for q in self.tokens_now if q.price_kind == TRAINING_KIND]
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.gpu_now or self.tokens_now or self.lifecycle or self.scenarios or self.alerts)
+
+
+def load_report_data(con: duckdb.DuckDBPyConnection, as_of: date) -> ReportData:
+    """Everything the report shows. A section whose query fails is left empty and named in ``problems``."""
+    data = ReportData(as_of=as_of)
+
+    def attempt(section: str, fill) -> None:  # type: ignore[no-untyped-def]
+        try:
+            fill()
+        except duckdb.Error as exc:
+            data.problems.append(f"{section}: {str(exc).splitlines()[0]}")
+
+    def gpu() -> None:
+        data.gpu_history = gpu_daily_history(con, as_of)
+        data.gpu_now = gpu_snapshot(con, as_of)
+        data.cheapest_now = cheapest_by_gpu(data.gpu_now)
+        data.cheapest_yesterday = cheapest_by_gpu(gpu_snapshot(con, as_of - timedelta(days=1)))
+        data.cheapest_30d = cheapest_by_gpu(gpu_snapshot(con, as_of - timedelta(days=30)))
+
+    def tokens() -> None:
+        data.tokens_now = token_snapshot(con, as_of)
+        data.tokens_30d = {q.key: q.usd for q in token_snapshot(con, as_of - timedelta(days=30), TRAINING_KIND)}
+        data.token_history = token_history(con, as_of)
+
+    def changes() -> None:
+        data.changes = [change_set(con, as_of, as_of - timedelta(days=n), data.gpu_now, data.tokens_now)
+                        for n in (1, 30)]
+
+    def scenarios() -> None:
+        data.scenario_day, data.scenarios = scenario_catalogue(con, as_of)
+
+    def lifecycle() -> None:
+        data.lifecycle = lifecycle_events(con, as_of)
+
+    def alerts() -> None:
+        data.alerts = alerts_for_day(con, as_of)
+
+    def sources() -> None:
+        data.sources = source_health(con, as_of)
+
+    for name, fill in (("GPU prices", gpu), ("token prices", tokens), ("changes", changes),
+                       ("scenarios", scenarios), ("lifecycle", lifecycle), ("alerts", alerts),
+                       ("sources", sources)):
+        attempt(name, fill)
+    return data

@@ -1,0 +1,125 @@
+"""Turn ``ReportData`` into one self-contained HTML page (Jinja2 templates, plotly.js inlined once)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from reports.charts import all_charts
+from reports.data import GPU_PRIORITY, PREFERRED_GPU, GpuOffering, ReportData
+
+TEMPLATES = Path(__file__).parent / "templates"
+CHANGES_SHOWN = 12  # rows per change table in the headline
+ALERTS_SHOWN = 15  # alerts in the headline table; the rest sit in a collapsed table
+
+
+def usd(value: float | None, digits: int = 2) -> str:
+    return "—" if value is None else f"${value:,.{digits}f}"
+
+
+def pct_change(now: float | None, before: float | None) -> float | None:
+    if now is None or before is None or before == 0:
+        return None
+    return (now - before) / before
+
+
+def pct(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return "0.0%" if abs(value) < 0.0005 else f"{value:+.1%}"
+
+
+def day(value: date | datetime | None) -> str:
+    if value is None:
+        return "—"
+    return value.strftime("%Y-%m-%d")
+
+
+def stamp(value: datetime | None) -> str:
+    return "—" if value is None else value.strftime("%Y-%m-%d %H:%M")
+
+
+def direction(value: float | None) -> str:
+    """CSS class for a change: prices going up are bad news here."""
+    if value is None or abs(value) < 1e-12:
+        return "flat"
+    return "up" if value > 0 else "down"
+
+
+@lru_cache(maxsize=1)
+def plotly_js() -> str:
+    from plotly.offline import get_plotlyjs
+
+    return get_plotlyjs()
+
+
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True,
+    )
+    env.filters.update(usd=usd, pct=pct, day=day, stamp=stamp, direction=direction)
+    env.globals.update(pct_change=pct_change)
+    return env
+
+
+@dataclass(frozen=True)
+class CheapestRow:
+    gpu_model: str
+    best: GpuOffering
+    yesterday: float | None
+    days_30: float | None
+    interruptible: GpuOffering | None
+    offerings: int
+
+
+def cheapest_rows(data: ReportData) -> list[CheapestRow]:
+    rows = []
+    for gpu_model, best in data.cheapest_now.items():
+        mine = [o for o in data.gpu_now if o.gpu_model == gpu_model]
+        spot = [o for o in mine if o.interruptible]
+        y = data.cheapest_yesterday.get(gpu_model)
+        m = data.cheapest_30d.get(gpu_model)
+        rows.append(CheapestRow(
+            gpu_model, best, y.usd_per_gpu_hour if y else None, m.usd_per_gpu_hour if m else None,
+            min(spot, key=lambda o: o.usd_per_gpu_hour) if spot else None, len(mine),
+        ))
+    return rows
+
+
+def headline_rows(rows: list[CheapestRow]) -> list[CheapestRow]:
+    """One card per priority family (H100, A100, L40S, RTX 4090): its preferred model, else its first."""
+    picked = []
+    for family in GPU_PRIORITY:
+        mine = [r for r in rows if r.gpu_model.startswith(family)]
+        preferred = [r for r in mine if r.gpu_model in PREFERRED_GPU]
+        if preferred or mine:
+            picked.append((preferred or mine)[0])
+    return picked
+
+
+def context(data: ReportData, generated_at: datetime | None = None) -> dict[str, Any]:
+    cheapest = cheapest_rows(data)
+    today = [e for e in data.lifecycle if e["days_left"] is None or e["days_left"] >= 0]
+    return {
+        "data": data,
+        "charts": all_charts(data),
+        "cheapest": cheapest,
+        "headline_gpus": headline_rows(cheapest),
+        "alerts_shown": data.alerts[:ALERTS_SHOWN],
+        "alerts_more": data.alerts[ALERTS_SHOWN:],
+        "lifecycle_upcoming": today,
+        "lifecycle_recent": [e for e in data.lifecycle if e not in today],
+        "changes_shown": CHANGES_SHOWN,
+        "generated_at": generated_at or datetime.now(timezone.utc).replace(tzinfo=None),
+        "plotly_js": Markup(plotly_js()),
+    }
+
+
+def render_html(data: ReportData, generated_at: datetime | None = None) -> str:
+    return environment().get_template("report.html.j2").render(**context(data, generated_at))

@@ -1,0 +1,93 @@
+"""Rendering and writing the report: one self-contained page, written where the pipeline expects it."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from click.testing import CliRunner
+
+from pricewatch.cli import main
+from reports.daily import render_latest, write_report
+from reports.summary import markdown_summary
+from warehouse.db import WarehouseMissing
+
+AS_OF = date(2026, 2, 11)
+
+
+def test_render_latest_writes_the_dated_page_and_latest_and_says_where(history):
+    summary = render_latest(history)
+    dated = history.reports_dir / "2026-02-11.html"
+    assert dated.read_bytes() == (history.reports_dir / "latest.html").read_bytes()
+    assert str(dated) in summary and "MB" in summary and "\n" not in summary
+
+
+def test_the_page_inlines_plotly_once_and_loads_nothing_from_the_network(history):
+    html = write_report(history).path.read_text()
+    assert html.count("<script") == html.count("</script>")
+    assert len(re.findall(r"Plotly\.newPlot", html)) == 1  # the one loader, which draws every chart
+    assert html.count("plotly.js v") <= 2  # the library banner, once
+    assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)=\"(https?:)?//", html)
+    assert "@import" not in html and "url(http" not in html
+
+
+def test_the_page_has_every_section_and_the_expected_charts(history):
+    html = write_report(history).path.read_text()
+    for section in ("headline", "gpu", "cheapest", "tokens", "scenarios", "lifecycle", "sources"):
+        assert f'<section id="{section}">' in html and f'href="#{section}"' in html
+    charts = re.findall(r'class="chart js-chart" id="([^"]+)"', html)
+    assert charts[:4] == ["chart-gpu-h100-sxm-80gb", "chart-gpu-a100-sxm-80gb", "chart-gpu-l40s-48gb",
+                          "chart-gpu-rtx-4090-24gb"]
+    assert {"chart-tokens-openai", "chart-tokens-together", "chart-scenarios", "chart-lifecycle"} <= set(charts)
+    assert "Mystery GPU X" not in html  # offerings without a canonical GPU model are not charted
+
+
+def test_a_report_for_a_past_day_shows_what_was_known_then(history, tmp_path):
+    out = tmp_path / "past.html"
+    written = write_report(history, as_of=date(2026, 1, 20), out=out)
+    html = out.read_text()
+    assert written.as_of == date(2026, 1, 20) and written.path == out
+    assert "dall-e-3" not in html  # first seen on 2026-02-11
+    assert not (history.reports_dir / "latest.html").exists()
+
+
+def test_an_empty_warehouse_renders_a_no_data_page(empty, monkeypatch):
+    monkeypatch.setattr("reports.daily.today_utc", lambda: date(2026, 3, 1))
+    summary = render_latest(empty)
+    html = (empty.reports_dir / "2026-03-01.html").read_text()
+    assert "no data for this day" in summary
+    assert 'id="no-data-notice"' in html and "js-chart" not in html.split("<body>")[1].split("<script>")[0]
+    assert html.count('class="nodata"') >= 6
+
+
+def test_a_missing_warehouse_is_a_clear_error(settings):
+    with pytest.raises(WarehouseMissing, match="pricewatch run"):
+        render_latest(settings)
+
+
+def test_cli_report_writes_the_page(history, tmp_path):
+    out = tmp_path / "cli.html"
+    result = CliRunner().invoke(main, ["report", "--db", str(history.db_path), "--as-of", "2026-02-10",
+                                       "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "report for 2026-02-10" in result.output and out.exists()
+
+
+def test_cli_report_rejects_a_bad_date(history):
+    result = CliRunner().invoke(main, ["report", "--db", str(history.db_path), "--as-of", "11/02/2026"])
+    assert result.exit_code == 2 and "YYYY-MM-DD" in result.output
+
+
+def test_markdown_summary_names_alerts_cheapest_gpus_scenarios_and_wind_downs(history):
+    text = markdown_summary(history)
+    assert text.startswith("# pricewatch report · 2026-02-11")
+    assert "**critical** lifecycle_soon" in text
+    assert "| H100 SXM 80GB | runpod · secure | $2.690 | -3.6% | -10.0% |" in text
+    assert "| sft-lora-8b-10m-tokens | api:together:<=16B:sft_lora | $4.80 |" in text
+    assert "2026-02-12 (in 1 d): openai **codex-mini-latest** inference_shutdown" in text
+    assert "prefect" not in text.lower()
+
+
+def test_markdown_summary_of_an_empty_warehouse_says_no_data(empty):
+    text = markdown_summary(empty, as_of=AS_OF)
+    assert "**No data for 2026-02-11**" in text and "Not repriced yet." in text
