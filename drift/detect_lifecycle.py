@@ -50,20 +50,23 @@ def lifecycle_alerts(con: duckdb.DuckDBPyConnection, rules: RuleSet, now: dateti
         evidence = {**fields, "event_id": event_id, "effective_date": effective and effective.isoformat(),
                     "announced_date": announced and announced.isoformat(), "replacement": replacement,
                     "source_url": url}
+        affected: list[str] | None = []
+        if announce_rules and event in ENDING_EVENTS:
+            affected = impact.affected(LifecycleEvent(
+                provider=provider, model=model, event=event, effective_date=effective,
+                announced_date=announced, replacement=replacement, scope=scope, source_url=url))
         for rule in announce_rules:
             if not rule.matches(**fields):
                 continue
-            if rule.skip_past and effective is not None and effective < first_seen.date() and supersedes is None:
-                continue  # already in effect when first seen: history, not news
+            already_in_effect = effective is not None and effective < first_seen.date() and supersedes is None
+            if rule.skip_past and already_in_effect and not affected:
+                continue  # in effect before we first saw it and ends no catalogue route: history, not news
             message = text + (f"; use {replacement} instead" if replacement else "")
             if supersedes is not None and supersedes in by_id:
                 old = by_id[supersedes][4]
                 message = f"date changed (was {old.isoformat() if old else 'unset'}): " + message
             ev_evidence = dict(evidence)
             if event in ENDING_EVENTS:
-                affected = impact.affected(LifecycleEvent(
-                    provider=provider, model=model, event=event, effective_date=effective,
-                    announced_date=announced, replacement=replacement, scope=scope, source_url=url))
                 ev_evidence["scenarios_affected"] = affected
                 if affected:
                     message += f"; affects scenarios: {', '.join(affected)}"

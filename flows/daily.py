@@ -72,7 +72,22 @@ def daily_prices(offline: bool = False, db: str | None = None, post_steps: bool 
     print(markdown)
     create_markdown_artifact(key="daily-prices-summary", markdown=markdown,
                              description="pricewatch daily run: per-source results and after-load steps")
+    if post_steps:
+        publish_report_summary(db)
     return markdown
+
+
+def publish_report_summary(db: str | None) -> None:
+    """The daily report's headline as a markdown artifact (the HTML file has the full report)."""
+    from reports.summary import markdown_summary
+
+    try:
+        report_md = markdown_summary(_settings(db))
+    except Exception as exc:  # noqa: BLE001 - the run's own summary is already published
+        get_run_logger().warning("report summary not published: %s", exc)
+        return
+    create_markdown_artifact(key="daily-report-summary", markdown=report_md,
+                             description="pricewatch daily report: alerts, changes, cheapest GPUs, scenarios")
 
 
 if __name__ == "__main__":  # pragma: no cover - `python -m flows.daily` for cron

@@ -52,13 +52,6 @@ def _provenance_text(prov: list[dict[str, Any]]) -> str:
     return "; ".join(parts)
 
 
-def _shown(text: str | None, fmt: str) -> str | None:
-    """Table cells go through rich, which turns ':fireworks:' into an emoji; a word joiner stops it."""
-    if text is None or fmt != "table":
-        return text
-    return text.replace(":", "\u2060:")
-
-
 def _cheapest(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Per scenario, the route the engine marked cheapest (else the available total with the lowest mid)."""
     best: dict[str, dict[str, Any]] = {}
@@ -161,7 +154,7 @@ def register(group: click.Group) -> None:
             click.echo(json.dumps(out, indent=2, default=str))
             return
         cols = ["scenario", "cheapest_route", "low", "mid", "high", "routes", "vs_7d", "vs_30d", "prices_used"]
-        table = [(o["scenario"], _shown(o["cheapest_route"], fmt) or "none available", _money(o["usd_low"]), _money(o["usd_mid"]),
+        table = [(o["scenario"], o["cheapest_route"] or "none available", _money(o["usd_low"]), _money(o["usd_mid"]),
                   _money(o["usd_high"]), o["routes_available"], o["change_7d"], o["change_30d"],
                   _provenance_text(o["provenance"]) if fmt == "table" else json.dumps(o["provenance"]))
                  for o in out]
@@ -215,7 +208,7 @@ def register(group: click.Group) -> None:
         for e in estimates:
             comp = e.layers["compute"]
             hours = comp.inputs.get("gpu_hours_per_run")
-            table.append((_shown(e.route, fmt), "yes" if e.available else "no", "*" if e.cheapest else "",
+            table.append((e.route, "yes" if e.available else "no", "*" if e.cheapest else "",
                           _money(comp.usd.low if comp.usd else None), _money(comp.usd.mid if comp.usd else None),
                           _money(comp.usd.high if comp.usd else None),
                           "" if hours is None else f"{hours[0]:,.1f}–{hours[2]:,.1f}",
@@ -246,4 +239,4 @@ def _print_scenario_routes(rows: list[dict[str, Any]], name: str, day: date, fmt
         click.echo(json.dumps(out, indent=2, default=str))
         return
     cols = list(out[0].keys())
-    click.echo(render(cols, [[_shown(o[c], fmt) if c == "route" else o[c] for c in cols] for o in out], fmt, title=f"{name} as of {day}"))
+    click.echo(render(cols, [[o[c] for c in cols] for o in out], fmt, title=f"{name} as of {day}"))

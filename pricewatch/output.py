@@ -11,6 +11,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 FORMATS = ("table", "csv", "json")
 
@@ -44,8 +45,9 @@ def render(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str = "ta
     for column in columns:
         table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(*(_cell(v) for v in row))
-    console = Console(file=io.StringIO(), width=200, record=True, color_system=None)
+        table.add_row(*(Text(_cell(v)) for v in row))
+    # Cells are data, not markup: no [tag] parsing, no :emoji: codes.
+    console = Console(file=io.StringIO(), width=200, record=True, color_system=None, markup=False, emoji=False)
     console.print(table)
     text = console.export_text().rstrip("\n")
     return text + f"\n({len(rows)} row{'s' if len(rows) != 1 else ''})"

@@ -120,18 +120,20 @@ def load_token_prices(con: duckdb.DuckDBPyConnection, prices: list[TokenPrice], 
 
 def load_lifecycle_events(con: duckdb.DuckDBPyConnection, events: list[LifecycleEvent], seen_at: datetime,
                           source: str, fetch_id: int | None) -> int:
-    """Upsert events by identity (provider, model, event, scope).
+    """Upsert events by identity (source, provider, model, event, scope).
 
     Seen again with the same dates: only ``last_seen_at`` moves. Seen with a changed effective
-    date: a new row pointing at the row it supersedes. Returns the number of new rows.
+    date: a new row pointing at the row it supersedes. Each source keeps its own rows, so a
+    provider page and an aggregator that disagree on a date never supersede each other back and
+    forth. Returns the number of new rows.
     """
     added = 0
     for ev in {(e.provider, e.model, e.event, e.scope): e for e in events}.values():
         current = con.execute(
             "SELECT event_id, effective_date FROM lifecycle_events "
-            "WHERE provider = ? AND model = ? AND event = ? AND scope = ? "
+            "WHERE source = ? AND provider = ? AND model = ? AND event = ? AND scope = ? "
             "ORDER BY first_seen_at DESC, event_id DESC LIMIT 1",
-            [ev.provider, ev.model, ev.event, ev.scope],
+            [source, ev.provider, ev.model, ev.event, ev.scope],
         ).fetchone()
         if current is not None and current[1] == ev.effective_date:
             con.execute(

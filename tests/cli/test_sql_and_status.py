@@ -93,3 +93,10 @@ def test_help_explains_every_command(cli):
     result = cli("--help")
     for command in ("run", "serve", "replay", "sql", "status"):
         assert command in result.stdout
+
+
+def test_table_cells_are_printed_verbatim_not_as_markup_or_emoji():
+    from pricewatch.output import render
+
+    text = render(["route"], [["hosted:fireworks:[llama]"]])
+    assert "hosted:fireworks:[llama]" in text

@@ -97,3 +97,19 @@ def test_identical_pages_from_different_urls_in_one_batch_are_each_logged(settin
     summary = ingest(settings, toy_source, [first, second])
     assert summary.skipped == 0
     assert rows(settings, "SELECT count(*) FROM fetch_log WHERE outcome = 'empty'") == [(2,)]
+
+
+def test_lifecycle_events_from_two_sources_never_supersede_each_other(settings):
+    from datetime import date
+
+    from scrapers.records import LifecycleEvent
+    from warehouse.load import load_lifecycle_events
+
+    page = LifecycleEvent("openai", "gpt-4o", "retired", date(2026, 12, 1))
+    feed = LifecycleEvent("openai", "gpt-4o", "retired", date(2026, 12, 15))
+    with write_connection(settings.db_path) as con:
+        for day in (DAY1, DAY2):
+            load_lifecycle_events(con, [page], day, "openai_deprecations", None)
+            load_lifecycle_events(con, [feed], day, "litellm", None)
+    assert rows(settings, "SELECT source, effective_date::VARCHAR, supersedes_event_id FROM lifecycle_events ORDER BY 1") == [
+        ("litellm", "2026-12-15", None), ("openai_deprecations", "2026-12-01", None)]

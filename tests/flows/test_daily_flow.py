@@ -25,24 +25,27 @@ def provider_counts(settings) -> dict[str, int]:
         return dict(con.execute("SELECT provider, count(*) FROM gpu_price_history GROUP BY 1").fetchall())
 
 
-def summary_artifact() -> str:
+def artifact(key: str) -> str:
     from prefect import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
     with get_client(sync_client=True) as client:
-        artifacts = client.read_artifacts(
-            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["daily-prices-summary"])))
+        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
     return artifacts[0].data if artifacts else ""
 
 
-def test_offline_run_loads_all_three_providers_and_publishes_a_summary(flow_env):
+def test_offline_run_does_the_whole_day_and_publishes_summaries(flow_env):
     from flows.daily import daily_prices
 
-    markdown = daily_prices(offline=True, post_steps=False)
+    markdown = daily_prices(offline=True)
     assert set(provider_counts(flow_env)) == ALL_PROVIDERS
     for provider in ALL_PROVIDERS:
         assert f"| {provider} |" in markdown
-    assert "| source | fetched | parsed | rows added" in summary_artifact()
+    for step in ("reprice", "dbt", "alerts", "report"):
+        assert f"| {step} | yes |" in markdown
+    assert (flow_env.reports_dir / "latest.html").exists()
+    assert "| source | fetched | parsed | rows added" in artifact("daily-prices-summary")
+    assert artifact("daily-report-summary")
 
 
 def test_unreachable_providers_fall_back_to_the_bundled_snapshots(flow_env):
