@@ -110,7 +110,9 @@ def serve(cron: str, db: Path | None) -> None:
 @db_option
 @click.option("--source", "sources", multiple=True, help="Only these sources (repeatable).")
 @click.option("--quiet", is_flag=True, help="No per-batch progress lines.")
-def replay(directory: Path, db: Path | None, sources: tuple[str, ...], quiet: bool) -> None:
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+              help="Format of the closing per-source summary.")
+def replay(directory: Path, db: Path | None, sources: tuple[str, ...], quiet: bool, fmt: str) -> None:
     """Load snapshot files as if fetched at their timestamps.
 
     Layout: DIRECTORY/<source>/<UTC timestamp>.<ext>, e.g. runpod/2025-06-21T231857Z.json.
@@ -122,7 +124,7 @@ def replay(directory: Path, db: Path | None, sources: tuple[str, ...], quiet: bo
     settings = settings_for(db)
     summaries = do_replay(settings, directory, sources=sources or None, progress=None if quiet else echo_err)
     rows = [(s.source, s.fetched, s.parsed, s.added, s.skipped, len(s.errors)) for s in summaries.values()]
-    click.echo(render(["source", "files", "parsed", "rows_added", "already_loaded", "errors"], rows))
+    click.echo(render(["source", "files", "parsed", "rows_added", "already_loaded", "errors"], rows, fmt))
     for s in summaries.values():
         for error in s.errors:
             echo_err(f"  {error}")
