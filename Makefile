@@ -33,7 +33,8 @@ chromium:
 
 ## bench: benchmarks (prints throughput and ratios)
 bench: env
-	$(UV) run --frozen python -m benchmarks
+	$(UV) sync --frozen --quiet --group bench
+	$(UV) run --frozen --group bench python -m benchmarks
 
 clean:
 	rm -rf data/pricewatch.duckdb data/raw reports/out
