@@ -17,6 +17,6 @@ def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
                           cwd=cwd, timeout=300)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def cli():
     return run_cli
