@@ -72,8 +72,9 @@ def lifecycle_alerts(con: duckdb.DuckDBPyConnection, rules: RuleSet, now: dateti
                     message += f"; affects scenarios: {', '.join(affected)}"
                 elif affected is None:
                     ev_evidence["impact_unknown"] = impact.problem
+            severity = (rule.route_ending_severity or rule.severity) if affected else rule.severity
             alerts.append(Alert(
-                rule=rule.name, key=key, severity=rule.severity, first_seen_at=first_seen,
+                rule=rule.name, key=key, severity=severity, first_seen_at=first_seen,
                 trigger=effective.isoformat() if effective else f"event:{event_id}",
                 message=message, evidence=ev_evidence))
         if not is_current or effective is None:

@@ -42,6 +42,8 @@ class Rule(BaseModel):
     # lifecycle
     days_before: list[int] = Field(default_factory=lambda: [90, 30, 7])
     skip_past: bool = True
+    # lifecycle_announced: severity when the event ends a catalogue route (default: `severity`)
+    route_ending_severity: Severity | None = None
     # source_stale
     failures: int = Field(3, ge=1)
     failure_outcomes: list[str] = Field(
