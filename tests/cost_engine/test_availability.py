@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from ce_snapshots import AS_OF, gpu_price, snapshot, token_obs
+from tests.cost_engine.ce_snapshots import AS_OF, gpu_price, snapshot, token_obs
 
 from cost_engine.availability import scenarios_affected, scope_applies
 from cost_engine.catalogue import load_catalogue

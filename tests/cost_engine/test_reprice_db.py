@@ -5,7 +5,7 @@ import json
 from datetime import date
 
 import pytest
-from ce_history import (A100_RUNPOD_COMMUNITY, A100_RUNPOD_SPOT, add_events, add_gpu, add_tokens, at, gpu,
+from tests.cost_engine.ce_history import (A100_RUNPOD_COMMUNITY, A100_RUNPOD_SPOT, add_events, add_gpu, add_tokens, at, gpu,
                         token)
 
 from cost_engine.daily import reprice_latest

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ce_snapshots import gpu_price, snapshot, token_obs
+from tests.cost_engine.ce_snapshots import gpu_price, snapshot, token_obs
 
 from cost_engine.snapshot import bucket_range, find_token_price, in_bucket, model_matches, pick_gpu_price
 

@@ -7,7 +7,7 @@ import pytest
 
 from pricewatch.replay import replay
 from pricewatch.settings import BUNDLED_SNAPSHOTS, Settings
-from token_helpers import query
+from tests.tokens.token_helpers import query
 
 TOKEN_SNAPSHOT_SOURCES = ["openai_pricing", "openai_deprecations", "together_pricing", "fireworks_pricing",
                           "vertex_pricing", "litellm", "openrouter"]
