@@ -200,6 +200,9 @@ class Catalogue(_Strict):
     version: int | str
     customer_profile: str = "new"
     staleness_days: int = 45
+    # provider -> evidence: providers that document serving fine-tuned models at the base model's
+    # serverless price. Used only when no fine-tuned inference price is published.
+    ft_inference_at_base_price: dict[str, str] = Field(default_factory=dict)
     models: dict[str, ModelPreset] = Field(default_factory=dict)
     scenarios: list[Scenario]
 

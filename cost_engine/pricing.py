@@ -158,13 +158,17 @@ def _inference(scenario: Scenario, catalogue: Catalogue, spec: RouteSpec, snap: 
                               "output_tokens": inf.output_tokens,
                               "base_prompt_overhead_tokens": inf.base_prompt_overhead_tokens, "months": inf.months}
     missing = [k for k in ("ft_input_per_1m", "ft_output_per_1m") if found[k] is None]
+    at_base = catalogue.ft_inference_at_base_price.get(provider)
+    if missing and at_base and found["base_input_per_1m"] and found["base_output_per_1m"]:
+        found["ft_input_per_1m"], found["ft_output_per_1m"] = found["base_input_per_1m"], found["base_output_per_1m"]
+        inputs["ft_price_basis"] = f"base-model price ({at_base})"
+        missing = []
     if missing:
         reasons.append(f"no fine-tuned inference price ({', '.join(missing)}) for {provider} "
                        f"{spec.model or f'{params / 1e9:g}B'} at or before {snap.as_of}")
         return LayerCost(None, inputs)
-    for obs in found.values():
-        if obs is not None:
-            prov.append(token_provenance(obs, snap))
+    for obs in {id(o): o for o in found.values() if o is not None}.values():
+        prov.append(token_provenance(obs, snap))
     ft_in, ft_out = found["ft_input_per_1m"], found["ft_output_per_1m"]
     ft_month = monthly_token_spend(inf.requests_per_month, inf.input_tokens, inf.output_tokens, ft_in.usd, ft_out.usd)  # type: ignore[union-attr]
     inputs["ft_usd_per_month"] = round(ft_month, 4)

@@ -111,3 +111,25 @@ def test_cheapest_route_prefers_fresh_prices_over_a_cheaper_stale_one():
     routes = _routes("route_qlora_8b_1xa100", snap)
     assert [r for r, e in routes.items() if e.cheapest] == ["gpu:A100 SXM 80GB:1"]
     assert "stale price" in routes["gpu:A100 SXM 80GB:1:runpod:community_spot"].reason
+
+
+FIREWORKS_8B = [token_obs("fireworks", "<=16B", "sft_lora", "training_per_1m_tokens", 0.5),
+                token_obs("fireworks", "4.1B-16B", "inference", "base_input_per_1m", 0.2, source="litellm"),
+                token_obs("fireworks", "4.1B-16B", "inference", "base_output_per_1m", 0.2, source="litellm")]
+
+
+def test_a_provider_that_serves_fine_tunes_at_base_price_is_priced_from_its_base_price():
+    route = _routes("startup_sft_7b_hosted", snapshot(tokens=FIREWORKS_8B))["hosted:fireworks:llama-3.1-8b"]
+    assert route.available, route.reason
+    inference = route.layers["inference"].inputs
+    assert "base-model price" in inference["ft_price_basis"]
+    assert inference["ft_usd_per_month"] > 0
+    assert len([p for p in route.provenance if p.get("price_kind") == "base_input_per_1m"]) == 1
+
+
+def test_other_providers_still_need_a_published_fine_tuned_price():
+    together = [token_obs("together", "<=16B", "sft_lora", "training_per_1m_tokens", 0.48),
+                token_obs("together", "4.1B-8B", "inference", "base_input_per_1m", 0.18, source="litellm"),
+                token_obs("together", "4.1B-8B", "inference", "base_output_per_1m", 0.18, source="litellm")]
+    route = _routes("startup_sft_7b_hosted", snapshot(tokens=together))["hosted:together:llama-3.1-8b"]
+    assert not route.available and "no fine-tuned inference price" in route.reason
