@@ -63,22 +63,25 @@ def page_url(gpu_name: str) -> str:
 def fetch(client: HttpClient, settings: "Settings") -> list[RawPayload | FetchFailure]:
     """One page per GPU model; a failing page becomes a FetchFailure and the rest go on.
 
-    When the very first page gets no response at all (host unreachable), the remaining pages
-    are not tried: each would only wait out its retries and the rate-limit interval.
+    When the very first page gets no usable answer (host unreachable, still rate-limited or a
+    server error after the client's retries), the remaining pages are not tried: each would only
+    wait out its retries and the rate-limit interval against a service that is down.
     """
     items: list[RawPayload | FetchFailure] = []
+    skipped = f"skipped the other {len(GPU_QUERIES) - 1} pages"
     for n, gpu_name in enumerate(GPU_QUERIES):
         try:
             item = client.fetch(NAME, "POST", URL, ext="json", json=query_body(gpu_name))
         except FetchError as exc:
-            unreachable = n == 0
-            note = f"; Vast.ai is unreachable, skipped the other {len(GPU_QUERIES) - 1} pages" if unreachable else ""
+            note = f"; Vast.ai is unreachable, {skipped}" if n == 0 else ""
             items.append(FetchFailure(NAME, page_url(gpu_name), f"{exc} (gpu_name={gpu_name!r}){note}", utcnow()))
-            if unreachable:
+            if n == 0:
                 break
             continue
         # Every page POSTs to the same URL; a fragment (never sent) records which model it was.
         items.append(replace(item, url=page_url(gpu_name)))
+        if n == 0 and (item.status >= 500 or item.status == 429):
+            break  # logged as this page's http_error; the other pages are not tried
     return items
 
 

@@ -234,3 +234,16 @@ def test_an_unreachable_host_is_not_paged_through_model_by_model(client):
         items = vastai.fetch(client, None)
     assert len(items) == 1 and "unreachable" in items[0].error
     assert route.call_count == client.retries + 1
+
+
+def test_a_server_error_on_the_first_page_stops_the_paging(client):
+    import httpx
+    import respx
+
+    from scrapers import vastai
+
+    with respx.mock() as mock:
+        route = mock.post(vastai.URL).mock(return_value=httpx.Response(503, text="maintenance"))
+        items = vastai.fetch(client, None)
+    assert route.call_count == client.retries + 1
+    assert [i.status for i in items] == [503]
