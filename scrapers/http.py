@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from scrapers.errors import FetchError
-from scrapers.records import RawPayload
+from scrapers.records import FetchFailure, RawPayload
 
 USER_AGENT = "pricewatch/0.1 (+fine-tuning price tracker; contact: see README)"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -123,3 +123,11 @@ class HttpClient:
             ext=ext,
             content_type=response.headers.get("content-type"),
         )
+
+    def try_fetch(self, source: str, method: str, url: str, *, ext: str, **kwargs: Any) -> RawPayload | FetchFailure:
+        """``fetch``, with "no response at all" returned as a FetchFailure instead of raised."""
+        started = utcnow()
+        try:
+            return self.fetch(source, method, url, ext=ext, **kwargs)
+        except FetchError as exc:
+            return FetchFailure(source, url, str(exc), started)

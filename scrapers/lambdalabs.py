@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, Any
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from scrapers.base import Source, looks_like_html_error
-from scrapers.errors import FetchError, ParseError
+from scrapers.errors import ParseError
 from scrapers.gpu_names import NOMINAL_VRAM_GB, normalise, unknown_name_warning
-from scrapers.http import HttpClient, utcnow
+from scrapers.http import HttpClient
 from scrapers.records import FetchFailure, GpuOffer, ParseResult, RawPayload
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -47,13 +47,10 @@ PRICE_SELECTOR = 'td[data-label*="PRICE" i]'
 def fetch(client: HttpClient, settings: "Settings") -> list[RawPayload | FetchFailure]:
     key = getattr(settings, "lambda_api_key", None)
     url = API_URL if key else PAGE_URL
-    try:
-        if key:
-            return [client.fetch(NAME, "GET", url, ext="json",
+    if key:
+        return [client.try_fetch(NAME, "GET", url, ext="json",
                                  headers={"Authorization": f"Bearer {key}", "Accept": "application/json"})]
-        return [client.fetch(NAME, "GET", url, ext="html", headers={"Accept": "text/html"})]
-    except FetchError as exc:
-        return [FetchFailure(NAME, url, str(exc), utcnow())]
+    return [client.try_fetch(NAME, "GET", url, ext="html", headers={"Accept": "text/html"})]
 
 
 def parse(body: bytes, *, ext: str, origin: str = "<payload>") -> ParseResult:

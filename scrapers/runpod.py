@@ -21,9 +21,9 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from scrapers.base import Source, looks_like_html_error
-from scrapers.errors import FetchError, ParseError
+from scrapers.errors import ParseError
 from scrapers.gpu_names import normalise, unknown_name_warning
-from scrapers.http import HttpClient, utcnow
+from scrapers.http import HttpClient
 from scrapers.records import FetchFailure, GpuOffer, ParseResult, RawPayload
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -54,11 +54,8 @@ _REQUIRED = ("id", "memoryInGb", "secureCloud", "communityCloud", "securePrice",
 
 
 def fetch(client: HttpClient, settings: "Settings") -> list[RawPayload | FetchFailure]:
-    try:
-        return [client.fetch(NAME, "POST", URL, ext="json", json={"query": QUERY},
+    return [client.try_fetch(NAME, "POST", URL, ext="json", json={"query": QUERY},
                              headers={"Content-Type": "application/json"})]
-    except FetchError as exc:
-        return [FetchFailure(NAME, URL, str(exc), utcnow())]
 
 
 def _gpu_types(doc: Any, origin: str) -> list[Any]:

@@ -16,8 +16,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from scrapers.base import looks_like_html_error
-from scrapers.errors import FetchError, ParseError
-from scrapers.http import utcnow
+from scrapers.errors import ParseError
 from scrapers.records import LIFECYCLE_EVENTS, PRICE_KINDS, TOKEN_METHODS, FetchFailure, RawPayload
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -196,10 +195,4 @@ def guard_page(source: str, body: bytes, origin: str, *, min_bytes: int, max_byt
 
 def fetch_urls(client: "HttpClient", source: str, urls: list[tuple[str, str]]) -> list[RawPayload | FetchFailure]:
     """GET each (url, ext); any HTTP status is a payload (ingest records 4xx/5xx), no answer a failure."""
-    out: list[RawPayload | FetchFailure] = []
-    for url, ext in urls:
-        try:
-            out.append(client.fetch(source, "GET", url, ext=ext))
-        except FetchError as exc:
-            out.append(FetchFailure(source, url, str(exc), utcnow()))
-    return out
+    return [client.try_fetch(source, "GET", url, ext=ext) for url, ext in urls]

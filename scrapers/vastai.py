@@ -22,9 +22,9 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 from scrapers.base import Source, looks_like_html_error
-from scrapers.errors import FetchError, ParseError
+from scrapers.errors import ParseError
 from scrapers.gpu_names import NOMINAL_VRAM_GB, normalise, unknown_name_warning, vram_from_mib
-from scrapers.http import HttpClient, utcnow
+from scrapers.http import HttpClient
 from scrapers.records import FetchFailure, GpuOffer, MarketOffer, ParseResult, RawPayload
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -70,11 +70,10 @@ def fetch(client: HttpClient, settings: "Settings") -> list[RawPayload | FetchFa
     items: list[RawPayload | FetchFailure] = []
     skipped = f"skipped the other {len(GPU_QUERIES) - 1} pages"
     for n, gpu_name in enumerate(GPU_QUERIES):
-        try:
-            item = client.fetch(NAME, "POST", URL, ext="json", json=query_body(gpu_name))
-        except FetchError as exc:
+        item = client.try_fetch(NAME, "POST", URL, ext="json", json=query_body(gpu_name))
+        if isinstance(item, FetchFailure):
             note = f"; Vast.ai is unreachable, {skipped}" if n == 0 else ""
-            items.append(FetchFailure(NAME, page_url(gpu_name), f"{exc} (gpu_name={gpu_name!r}){note}", utcnow()))
+            items.append(replace(item, url=page_url(gpu_name), error=f"{item.error} (gpu_name={gpu_name!r}){note}"))
             if n == 0:
                 break
             continue

@@ -119,3 +119,17 @@ def test_retries_respect_the_minimum_interval_too(sleeps, fake_clock):
     with HttpClient(retries=1, backoff_s=1.0, sleep=sleeps, min_interval_s={"vastai": 6.0}) as http:
         http.request("vastai", "GET", URL)
     assert sleeps.calls == [1.0, 6.0]  # the backoff, then the rest of the 6 s slot (clock frozen)
+
+
+def test_try_fetch_returns_a_failure_naming_source_and_url_instead_of_raising(client):
+    import httpx
+    import respx
+
+    from scrapers.records import FetchFailure
+
+    with respx.mock() as mock:
+        mock.get("https://example.invalid/prices").mock(side_effect=httpx.ConnectError("refused"))
+        result = client.try_fetch("toy", "GET", "https://example.invalid/prices", ext="json")
+    assert isinstance(result, FetchFailure)
+    assert result.source == "toy" and result.url == "https://example.invalid/prices"
+    assert "toy" in result.error and "https://example.invalid/prices" in result.error
