@@ -12,6 +12,10 @@ GPU_TIERS = (
     "on_demand", "secure", "community", "spot", "secure_spot", "community_spot",
     "interruptible", "reserved", "reserved_1w", "reserved_1m", "reserved_3m", "reserved_6m", "cluster",
 )
+# Tiers that can be taken away mid-run, and tiers that need a commitment (savings plans, whole
+# clusters): neither is an hourly on-demand price, so neither is "the cheapest" by default.
+INTERRUPTIBLE_TIERS = ("spot", "secure_spot", "community_spot", "interruptible")
+COMMITTED_TIERS = ("reserved", "reserved_1w", "reserved_1m", "reserved_3m", "reserved_6m", "cluster")
 TOKEN_METHODS = ("sft_lora", "sft_full", "dpo_lora", "dpo_full", "rft", "inference")
 PRICE_KINDS = (
     "training_per_1m_tokens", "training_per_hour", "ft_input_per_1m", "ft_cached_input_per_1m",

@@ -11,6 +11,18 @@ TOKEN_SOURCES = (
     "vertex_pricing", "litellm", "openrouter",
 )
 _MODULES = {"lambda": "scrapers.lambdalabs"}
+# Feeds that republish other providers' prices: cross-checks, never the price of record.
+AGGREGATOR_SOURCES = ("litellm", "openrouter")
+# Sources whose rows carry their own as-of date (observed_at is not the fetch time).
+DATED_SOURCES = ("curated_sheet",)
+
+
+def source_rank(source: str) -> int:
+    """Which source to believe first: a provider's own page (1), the curated sheet (2), an
+    aggregator (3). The SQL macro ``source_rank`` in warehouse/migrations/005 says the same."""
+    if source in AGGREGATOR_SOURCES:
+        return 3
+    return 2 if source in DATED_SOURCES else 1
 
 
 def source_names() -> tuple[str, ...]:
