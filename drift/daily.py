@@ -35,7 +35,8 @@ def run_drift(settings: Settings, *, rules: RuleSet | None = None, now: datetime
     now = now or utcnow()
     channels = default_channels(settings.data_dir, settings.alert_urls, stream)
     with write_connection(settings.db_path) as con:
-        stored = store_alerts(con, evaluate(con, rules, now), [c.name for c in channels], utcnow())
+        stored = store_alerts(con, evaluate(con, rules, now), [(c.id, c.name) for c in channels], utcnow(),
+                              evaluated_at=now)
         queue = pending(con)
     attempts = send_all(channels, queue)
     with write_connection(settings.db_path) as con:

@@ -1,7 +1,8 @@
 """dbt step of the daily run, and the pass-through behind ``pricewatch dbt ...``.
 
-dbt always runs in a subprocess (``<python> -m dbt.cli.main``, the interpreter running
-pricewatch), never in-process: a programmatic ``dbtRunner`` keeps the DuckDB file locked after
+dbt always runs in a subprocess (the ``dbt`` script next to the interpreter running pricewatch,
+or ``<python> -c "from dbt.cli.main import cli; ..."`` when that script is missing), never
+in-process: a programmatic ``dbtRunner`` keeps the DuckDB file locked after
 it returns (duckdb/dbt-duckdb#616), and dbt is not safe to invoke twice in one process. The
 subprocess gets the project's own profiles dir, ``PRICEWATCH_DB`` as an absolute path, and
 target/log dirs under ``settings.data_dir/dbt`` so the repository stays clean.

@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 
 import duckdb
 
+from cost_engine.availability import INFERENCE_BLOCKERS, TRAINING_BLOCKERS
 from drift.impact import ImpactFinder
 from drift.model import Alert, day_start
 from drift.rules import RuleSet
@@ -18,8 +19,9 @@ SELECT event_id, provider, model, event, effective_date, announced_date, replace
                         WHERE supersedes_event_id IS NOT NULL) AS is_current
 FROM lifecycle_events ORDER BY first_seen_at, event_id
 """
-# Events that end a route; an announcement of one of them names the scenarios it affects.
-ENDING_EVENTS = ("training_unavailable", "inference_shutdown", "deprecated", "retired")
+# Events that end a route (as the cost engine decides availability; ``deprecated`` and
+# ``announced`` only annotate); an announcement of one of them names the scenarios it affects.
+ENDING_EVENTS = tuple(dict.fromkeys(TRAINING_BLOCKERS + INFERENCE_BLOCKERS))
 
 
 def event_key(provider: str, model: str, event: str, scope: str) -> str:
@@ -59,7 +61,7 @@ def lifecycle_alerts(con: duckdb.DuckDBPyConnection, rules: RuleSet, now: dateti
             if not rule.matches(**fields):
                 continue
             already_in_effect = effective is not None and effective < first_seen.date() and supersedes is None
-            if rule.skip_past and already_in_effect and not affected:
+            if rule.skip_past and already_in_effect and affected == []:
                 continue  # in effect before we first saw it and ends no catalogue route: history, not news
             message = text + (f"; use {replacement} instead" if replacement else "")
             if supersedes is not None and supersedes in by_id:
@@ -72,10 +74,13 @@ def lifecycle_alerts(con: duckdb.DuckDBPyConnection, rules: RuleSet, now: dateti
                     message += f"; affects scenarios: {', '.join(affected)}"
                 elif affected is None:
                     ev_evidence["impact_unknown"] = impact.problem
-            severity = (rule.route_ending_severity or rule.severity) if affected else rule.severity
+            # Unknown impact (None) is treated like a route-ending one: better loud than silent.
+            severity = (rule.route_ending_severity or rule.severity) if affected != [] else rule.severity
+            trigger = effective.isoformat() if effective else f"event:{event_id}"
+            if supersedes is not None:  # X → Y → X is a new announcement, not the first X again
+                trigger += f"|after:{supersedes}"
             alerts.append(Alert(
-                rule=rule.name, key=key, severity=severity, first_seen_at=first_seen,
-                trigger=effective.isoformat() if effective else f"event:{event_id}",
+                rule=rule.name, key=key, severity=severity, first_seen_at=first_seen, trigger=trigger,
                 message=message, evidence=ev_evidence))
         if not is_current or effective is None:
             continue

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime
 from itertools import groupby
 
 import duckdb
 
-from drift.detect_prices import _iso, _usd, change_alert
-from drift.model import Alert, day_start
+from drift.detect_prices import change_alert
+from drift.model import Alert, day_start, iso, money
 from drift.rules import RuleSet
 from drift.series import Point, threshold_changes
 
@@ -15,7 +16,24 @@ SCENARIO_SQL = """
 SELECT scenario, layer, as_of, route, usd_mid FROM scenario_costs
 WHERE available AND usd_mid IS NOT NULL ORDER BY scenario, layer, as_of, usd_mid, route
 """
-FETCH_SQL = "SELECT source, fetched_at, outcome, error, fetch_id FROM fetch_log ORDER BY source, fetched_at, fetch_id"
+# Outcomes that never make a fetch a failure on their own: an empty page is a warning (a
+# Vast.ai run fetches many pages, a few may be empty), but a batch with nothing but empty pages
+# (or failures) delivered no data and fails.
+WARNING_OUTCOMES = ("empty",)
+
+# fetch_log folded to one row per run of a source (its batch: the rows sharing observed_at).
+# A batch failed when none of its rows has an outcome outside the failure (and warning) outcomes;
+# `at` is the first fetch of the batch, the error the last failing row's.
+BATCH_SQL = """
+SELECT source, min(fetched_at) AS started_at,
+       bool_and(list_contains(?::VARCHAR[], outcome)) AS failed,
+       arg_max(outcome, fetched_at) FILTER (WHERE outcome <> 'ok') AS last_outcome,
+       arg_max(error, fetched_at) FILTER (WHERE outcome <> 'ok') AS last_error,
+       count(*) AS fetches
+FROM fetch_log
+GROUP BY source, observed_at
+ORDER BY source, started_at, observed_at
+"""
 
 
 def scenario_alerts(con: duckdb.DuckDBPyConnection, rules: RuleSet) -> list[Alert]:
@@ -45,45 +63,45 @@ def scenario_alerts(con: duckdb.DuckDBPyConnection, rules: RuleSet) -> list[Aler
             for (_, old_route, old_usd), (at, route, usd) in zip(days, days[1:]):
                 if route != old_route:
                     alerts.append(Alert(
-                        rule=rule.name, key=key, severity=rule.severity, first_seen_at=at, trigger=_iso(at),
-                        message=(f"scenario {scenario} ({layer}): cheapest route is now {route} at {_usd(usd)} "
-                                 f"(was {old_route} at {_usd(old_usd)})"),
+                        rule=rule.name, key=key, severity=rule.severity, first_seen_at=at, trigger=iso(at),
+                        message=(f"scenario {scenario} ({layer}): cheapest route is now {route} at {money(usd)} "
+                                 f"(was {old_route} at {money(old_usd)})"),
                         evidence={**fields, "old_route": old_route, "new_route": route,
                                   "old_usd": old_usd, "new_usd": usd}))
     return alerts
 
 
 def stale_source_alerts(con: duckdb.DuckDBPyConnection, rules: RuleSet) -> list[Alert]:
+    """``failures`` failed runs (batches) of a source in a row open a condition; the next run that
+    delivered data resolves it. A run of many pages (Vast.ai) counts once."""
     alerts: list[Alert] = []
-    stale_rules = rules.of_type("source_stale")
-    if not stale_rules:
-        return alerts
-    rows = con.execute(FETCH_SQL).fetchall()
-    for rule in stale_rules:
+    for rule in rules.of_type("source_stale"):
+        failing = sorted(set(rule.failure_outcomes) | set(WARNING_OUTCOMES))
+        rows = con.execute(BATCH_SQL, [failing]).fetchall()
         for source, group in groupby(rows, key=lambda r: r[0]):
             if not rule.matches(source=source):
                 continue
-            streak: list[tuple] = []
+            streak: list[datetime] = []
             current: Alert | None = None
-            for _, at, outcome, error, _fetch_id in group:
-                if outcome in rule.failure_outcomes:
-                    streak.append((at, outcome, error))
+            for _, at, failed, outcome, error, _fetches in group:
+                if not failed:
                     if current is not None:
-                        current.last_seen_at = at
-                        current.evidence["failures"] = len(streak)
-                        current.evidence["last_error"] = error
-                    elif len(streak) >= rule.failures:
-                        current = Alert(
-                            rule=rule.name, key=source, severity=rule.severity, first_seen_at=at,
-                            trigger=_iso(at), kind="condition", last_seen_at=at,
-                            message=(f"source {source} is stale: {len(streak)} failed fetches in a row since "
-                                     f"{_iso(streak[0][0])} (last: {outcome}: {(error or '')[:200]})"),
-                            evidence={"source": source, "failures": len(streak),
-                                      "failing_since": _iso(streak[0][0]), "last_error": error})
-                        alerts.append(current)
+                        current.resolve(at, f"fetch succeeded again at {iso(at)} after {len(streak)} failed runs")
+                        current = None
+                    streak = []
                     continue
+                streak.append(at)
                 if current is not None:
-                    current.resolve(at, f"fetch succeeded again at {_iso(at)} after {len(streak)} failures")
-                    current = None
-                streak = []
+                    current.last_seen_at = at
+                    current.evidence["failures"] = len(streak)
+                    current.evidence["last_error"] = error
+                elif len(streak) >= rule.failures:
+                    current = Alert(
+                        rule=rule.name, key=source, severity=rule.severity, first_seen_at=at,
+                        trigger=iso(at), kind="condition", last_seen_at=at,
+                        message=(f"source {source} is stale: {len(streak)} failed runs in a row since "
+                                 f"{iso(streak[0])} (last: {outcome}: {(error or '')[:200]})"),
+                        evidence={"source": source, "failures": len(streak),
+                                  "failing_since": iso(streak[0]), "last_error": error})
+                    alerts.append(current)
     return alerts

@@ -10,9 +10,10 @@ from typing import Any
 
 import duckdb
 
-from drift.model import Alert
+from drift.model import Alert, iso, money, pct_text, pct_value
 from drift.rules import Rule, RuleSet
-from drift.series import Change, Point, PresenceTracker, SuspectEpisode, accept_prices, threshold_changes
+from drift.series import (Change, Point, PresenceTracker, SuspectEpisode, accept_prices, pct_change,
+                          threshold_changes)
 
 GPU_SQL = """
 SELECT provider, observed_at, offering_key, gpu_model, tier, usd_per_gpu_hour
@@ -24,15 +25,9 @@ FROM token_observations ORDER BY source, provider, model, method, price_kind, ob
 """
 
 
-def _iso(at: datetime) -> str:
-    return at.isoformat(sep=" ")
-
-
-def _usd(value: float) -> str:
-    return f"${value:,.4f}".rstrip("0").rstrip(".") if value < 100 else f"${value:,.2f}"
-
-
 def _accept(points: Sequence[Point], suspect: Rule | None) -> tuple[list[Point], list[SuspectEpisode]]:
+    """Accepted prices and suspect episodes; ``suspect`` is None when no suspect rule applies to
+    this series (then every price is accepted)."""
     if suspect is None:
         return list(points), []
     return accept_prices(points, max_drop_pct=suspect.max_drop_pct, max_rise_pct=suspect.max_rise_pct,
@@ -41,13 +36,13 @@ def _accept(points: Sequence[Point], suspect: Rule | None) -> tuple[list[Point],
 
 def suspect_alert(rule: Rule, key: str, label: str, unit: str, ep: SuspectEpisode,
                   evidence: dict[str, Any]) -> Alert:
-    pct = 100.0 * (ep.price - ep.reference) / ep.reference
+    pct = pct_change(ep.reference, ep.price)
     alert = Alert(
-        rule=rule.name, key=key, severity=rule.severity, first_seen_at=ep.at, trigger=_iso(ep.at),
+        rule=rule.name, key=key, severity=rule.severity, first_seen_at=ep.at, trigger=iso(ep.at),
         kind="condition", last_seen_at=ep.last_at,
-        message=(f"suspect price for {label}: {_usd(ep.reference)} → {_usd(ep.price)}{unit} ({pct:+.1f}%) "
+        message=(f"suspect price for {label}: {money(ep.reference)} → {money(ep.price)}{unit} ({pct_text(pct)}) "
                  f"in one observation; treated as a probable data error, not a price change"),
-        evidence={**evidence, "reference": ep.reference, "price": ep.price, "pct": round(pct, 2)},
+        evidence={**evidence, "reference": ep.reference, "price": ep.price, "pct": pct_value(pct)},
     )
     if ep.ended:
         why = ("price returned to normal" if ep.ended == "returned"
@@ -59,10 +54,10 @@ def suspect_alert(rule: Rule, key: str, label: str, unit: str, ep: SuspectEpisod
 def change_alert(rule: Rule, key: str, label: str, unit: str, ch: Change, evidence: dict[str, Any]) -> Alert:
     word = "dropped" if ch.new < ch.old else "rose"
     return Alert(
-        rule=rule.name, key=key, severity=rule.severity, first_seen_at=ch.at, trigger=_iso(ch.at),
-        message=f"{label} {word} {_usd(ch.old)} → {_usd(ch.new)}{unit} ({ch.pct:+.1f}%)",
-        evidence={**evidence, "old": ch.old, "new": ch.new, "pct": round(ch.pct, 2),
-                  "old_since": _iso(ch.old_since)},
+        rule=rule.name, key=key, severity=rule.severity, first_seen_at=ch.at, trigger=iso(ch.at),
+        message=f"{label} {word} {money(ch.old)} → {money(ch.new)}{unit} ({pct_text(ch.pct)})",
+        evidence={**evidence, "old": ch.old, "new": ch.new, "pct": pct_value(ch.pct),
+                  "old_since": iso(ch.old_since)},
     )
 
 
@@ -75,9 +70,9 @@ def provider_alerts(provider: str, rows: Sequence[tuple], rules: RuleSet) -> lis
     alerts: list[Alert] = []
     attrs: dict[str, tuple[str | None, str]] = {}
     points: dict[str, list[Point]] = defaultdict(list)
-    for _, at, key, gpu_model, tier, usd in rows:
+    for _, at, key, gpu_model, tier, price in rows:
         attrs[key] = (gpu_model, tier)
-        points[key].append(Point(at, float(usd)))
+        points[key].append(Point(at, float(price)))
 
     def fields(key: str) -> dict[str, Any]:
         gpu_model, tier = attrs[key]
@@ -85,12 +80,15 @@ def provider_alerts(provider: str, rows: Sequence[tuple], rules: RuleSet) -> lis
 
     suspect = rules.suspect
     accepted: dict[str, list[Point]] = {}
+    suspects: dict[str, list[Alert]] = {}
     for key, series in points.items():
-        accepted[key], episodes = _accept(series, suspect)
-        if suspect and suspect.matches(**fields(key)):
+        applies = suspect if suspect and suspect.matches(**fields(key)) else None
+        accepted[key], episodes = _accept(series, applies)
+        if applies is not None:
             label = _gpu_label(provider, key, *attrs[key])
-            alerts += [suspect_alert(suspect, f"{provider}|{key}", label, "/GPU-h", ep, fields(key))
-                       for ep in episodes]
+            suspects[key] = [suspect_alert(applies, f"{provider}|{key}", label, "/GPU-h", ep, fields(key))
+                             for ep in episodes]
+            alerts += suspects[key]
 
     for rule in rules.of_type("gpu_offering_price_change"):
         for key, series in accepted.items():
@@ -99,12 +97,21 @@ def provider_alerts(provider: str, rows: Sequence[tuple], rules: RuleSet) -> lis
                 alerts += [change_alert(rule, f"{provider}|{key}", label, "/GPU-h", ch, fields(key))
                            for ch in threshold_changes(series, rule.threshold_pct, rule.direction)]
 
-    alerts += _presence_and_cheapest(provider, rows, rules, attrs, accepted, fields)
+    presence_alerts, vanished_at = _presence_and_cheapest(provider, rows, rules, attrs, accepted, fields)
+    alerts += presence_alerts
+    # A suspect episode still open when its offering vanishes can never return or be confirmed.
+    for key, found in suspects.items():
+        for alert in found:
+            gone = [at for at in vanished_at.get(key, []) if at > alert.first_seen_at]
+            if alert.state == "open" and gone:
+                alert.resolve(gone[0], f"offering no longer listed (since {iso(gone[0])})")
     return alerts
 
 
-def _presence_and_cheapest(provider, rows, rules, attrs, accepted, fields) -> list[Alert]:  # noqa: ANN001
+def _presence_and_cheapest(provider, rows, rules, attrs, accepted, fields):  # noqa: ANN001, ANN202
+    """(new/vanished/cheapest alerts, {offering key: times it was confirmed vanished})."""
     alerts: list[Alert] = []
+    vanished_at: dict[str, list[datetime]] = defaultdict(list)
     accepted_at = {(key, p.at): p.price for key, series in accepted.items() for p in series}
     new_rules = rules.of_type("offering_new")
     gone_rules = rules.of_type("offering_vanished")
@@ -128,19 +135,20 @@ def _presence_and_cheapest(provider, rows, rules, attrs, accepted, fields) -> li
                     if rule.matches(**fields(ev.key)):
                         alerts.append(Alert(
                             rule=rule.name, key=akey, severity=rule.severity, first_seen_at=at,
-                            trigger=_iso(at), message=(f"new offering {label} at "
-                                                       f"{_usd(last_price.get(ev.key, float('nan')))}/GPU-h"),
-                            evidence={**fields(ev.key), "first_seen_at": _iso(ev.since),
+                            trigger=iso(at), message=(f"new offering {label} at "
+                                                       f"{money(last_price.get(ev.key, float('nan')))}/GPU-h"),
+                            evidence={**fields(ev.key), "first_seen_at": iso(ev.since),
                                       "price": last_price.get(ev.key)}))
             elif ev.kind == "vanished":
+                vanished_at[ev.key].append(at)
                 for rule in gone_rules:
                     if rule.matches(**fields(ev.key)):
                         alert = Alert(
                             rule=rule.name, key=akey, severity=rule.severity, first_seen_at=at,
-                            trigger=_iso(at), kind="condition", last_seen_at=at,
+                            trigger=iso(at), kind="condition", last_seen_at=at,
                             message=(f"offering {label} is no longer listed "
-                                     f"(missing from {rules.persist_observations} loads since {_iso(ev.since)})"),
-                            evidence={**fields(ev.key), "missing_since": _iso(ev.since),
+                                     f"(missing from {rules.persist_observations} loads since {iso(ev.since)})"),
+                            evidence={**fields(ev.key), "missing_since": iso(ev.since),
                                       "last_price": last_price.get(ev.key)})
                         open_gone[(rule.name, ev.key)] = alert
                         alerts.append(alert)
@@ -148,7 +156,7 @@ def _presence_and_cheapest(provider, rows, rules, attrs, accepted, fields) -> li
                 for rule in gone_rules:
                     alert = open_gone.pop((rule.name, ev.key), None)
                     if alert is not None:
-                        alert.resolve(at, f"listed again since {_iso(ev.since)}")
+                        alert.resolve(at, f"listed again since {iso(ev.since)}")
         present = tracker.present()
         for rule in cheap_rules:
             best: dict[str, tuple[float, str]] = {}
@@ -175,7 +183,7 @@ def _presence_and_cheapest(provider, rows, rules, attrs, accepted, fields) -> li
                             "new_offering": cheapest_by[(rule.name, gpu_model, ch.at)]}
                 alerts.append(change_alert(rule, f"{provider}|{gpu_model}",
                                            f"cheapest {gpu_model} at {provider}", "/GPU-h", ch, evidence))
-    return alerts
+    return alerts, vanished_at
 
 
 def gpu_alerts(con: duckdb.DuckDBPyConnection, rules: RuleSet) -> list[Alert]:
@@ -199,9 +207,10 @@ def token_alerts(con: duckdb.DuckDBPyConnection, rules: RuleSet) -> list[Alert]:
                   "price_kind": price_kind}
         key = "|".join(ident)
         label = f"{provider} {model} {method} {price_kind} ({source})"
-        accepted, episodes = _accept([Point(r[5], float(r[6])) for r in group], suspect)
-        if suspect and suspect.matches(**fields):
-            alerts += [suspect_alert(suspect, key, label, "", ep, fields) for ep in episodes]
+        applies = suspect if suspect and suspect.matches(**fields) else None
+        accepted, episodes = _accept([Point(r[5], float(r[6])) for r in group], applies)
+        if applies is not None:
+            alerts += [suspect_alert(applies, key, label, "", ep, fields) for ep in episodes]
         for rule in change_rules:
             if rule.matches(**fields):
                 alerts += [change_alert(rule, key, label, "", ch, fields)

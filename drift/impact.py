@@ -1,64 +1,39 @@
-"""Which catalogue scenarios a lifecycle event makes unavailable (cost_engine, imported lazily).
+"""Which catalogue scenarios a lifecycle event makes unavailable (cost_engine's own rules).
 
-The cost engine is optional here: when ``cost_engine.availability.scenarios_affected`` or a
-catalogue loader is missing or fails, alerts say the impact is unknown instead of failing.
+Loading the scenario catalogue may fail (a broken or missing catalogue file): then alerts say
+the impact is unknown instead of failing, and lifecycle rules treat unknown as possibly
+route-ending.
 """
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import Any
 
+from cost_engine.availability import scenarios_affected
+from cost_engine.catalogue import load_catalogue
 from scrapers.records import LifecycleEvent
-
-# (module, function) tried in order to load the scenario catalogue.
-CATALOGUE_LOADERS = (
-    ("cost_engine.catalogue", "load_catalogue"),
-    ("cost_engine.catalog", "load_catalogue"),
-    ("cost_engine.scenarios", "load_catalogue"),
-    ("cost_engine.catalogue", "load"),
-    ("cost_engine.availability", "load_catalogue"),
-)
 
 
 class ImpactFinder:
-    """Caches the catalogue for one evaluation; ``None`` from ``affected`` means unknown."""
+    """Loads the catalogue once per evaluation; ``None`` from ``affected`` means unknown."""
 
-    def __init__(self) -> None:
-        self._ready = False
-        self._fn: Callable[[Any, Any], list[str]] | None = None
+    def __init__(self, loader: Callable[[], Any] = load_catalogue) -> None:
+        self._loader = loader
+        self._loaded = False
         self._catalogue: Any = None
         self.problem: str | None = None
 
-    def _load(self) -> None:
-        self._ready = True
-        try:
-            self._fn = importlib.import_module("cost_engine.availability").scenarios_affected
-        except (ImportError, AttributeError) as exc:
-            self.problem = f"cost_engine.availability.scenarios_affected unavailable ({exc})"
-            return
-        for module_name, func_name in CATALOGUE_LOADERS:
+    def affected(self, event: LifecycleEvent) -> list[str] | None:
+        if not self._loaded:
+            self._loaded = True
             try:
-                loader = getattr(importlib.import_module(module_name), func_name)
-            except (ImportError, AttributeError):
-                continue
-            try:
-                self._catalogue = loader()
-                return
+                self._catalogue = self._loader()
             except Exception as exc:  # noqa: BLE001 - impact is a nicety, never a failure
                 self.problem = f"loading the scenario catalogue failed: {exc}"
-                self._fn = None
-                return
-        self.problem = "no scenario catalogue loader found in cost_engine"
-        self._fn = None
-
-    def affected(self, event: LifecycleEvent) -> list[str] | None:
-        if not self._ready:
-            self._load()
-        if self._fn is None:
+        if self._catalogue is None:
             return None
         try:
-            return sorted(set(self._fn(event, self._catalogue)))
-        except Exception as exc:  # noqa: BLE001
-            self.problem = f"scenarios_affected failed: {exc}"
+            return sorted(set(scenarios_affected(event, self._catalogue)))
+        except Exception as exc:  # noqa: BLE001 - an engine bug must not stop the alerts
+            self.problem = f"working out the scenarios affected failed: {type(exc).__name__}: {exc}"
             return None

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
@@ -14,6 +15,25 @@ def alert_id(rule: str, key: str, trigger: str) -> str:
 
 def day_start(d: date) -> datetime:
     return datetime(d.year, d.month, d.day)
+
+
+def iso(at: datetime) -> str:
+    """Observation times in messages, evidence and alert triggers."""
+    return at.isoformat(sep=" ")
+
+
+def money(value: float) -> str:
+    return f"${value:,.4f}".rstrip("0").rstrip(".") if value < 100 else f"${value:,.2f}"
+
+
+def pct_text(pct: float) -> str:
+    """``+12.3%``; a move away from zero has no percentage and says so."""
+    return f"{pct:+.1f}%" if math.isfinite(pct) else "from zero"
+
+
+def pct_value(pct: float) -> float | None:
+    """A percentage for JSON evidence (None for a move away from zero)."""
+    return round(pct, 2) if math.isfinite(pct) else None
 
 
 @dataclass

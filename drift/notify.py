@@ -2,11 +2,19 @@
 
 Notifications are queued in ``alert_deliveries`` when an alert opens or a condition resolves
 (one row per channel configured at that moment, ``delivered = false``). Each run sends what is
-still pending on the configured channels, one message per channel, and records the outcome;
-a failure stays pending and is retried on the next run, so no alert is lost.
+still pending on the configured channels and records the outcome per notification; a failure
+stays pending and is retried on the next run, so no alert is lost.
+
+A channel is keyed by a stable ``id`` (console, jsonl, ``apprise:<sha256(url)[:16]>``); its
+``name`` (the masked URL for apprise) is only a display label. Apprise gets at most
+``APPRISE_MAX_NOTES`` notifications per message, each message sent (and failing) on its own,
+with apprise's ``overflow=split`` so a long body is split for channels with small limits. The
+console prints at most ``CONSOLE_MAX_LINES`` lines and a pointer to ``pricewatch alerts``: a
+summary by design, and the notifications count as shown there.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -20,11 +28,13 @@ from typing import Any, Protocol, TextIO
 import duckdb
 
 CONSOLE_MAX_LINES = 50
+APPRISE_MAX_NOTES = 50
 
+# Rows from before migration 011 have no channel_id: their label is their identity.
 PENDING_SQL = """
 WITH pending AS (
-    SELECT alert_id, channel, event FROM alert_deliveries
-    GROUP BY alert_id, channel, event HAVING NOT bool_or(delivered)
+    SELECT alert_id, coalesce(channel_id, channel) AS channel, event FROM alert_deliveries
+    GROUP BY alert_id, coalesce(channel_id, channel), event HAVING NOT bool_or(delivered)
 )
 SELECT p.alert_id, p.channel, p.event, a.rule, a.key, a.severity, a.first_seen_at, a.resolved_at,
        a.message, a.resolution, a.evidence
@@ -59,7 +69,9 @@ class Notification:
 
 
 class Channel(Protocol):
-    name: str
+    id: str  # stable key in alert_deliveries.channel_id
+    name: str  # display label (alert_deliveries.channel)
+    max_notes: int | None  # notifications per send() call; None: all at once
 
     def send(self, notes: list[Notification]) -> None: ...
 
@@ -68,6 +80,8 @@ class Channel(Protocol):
 class ConsoleChannel:
     stream: TextIO | None = None
     name: str = "console"
+    id: str = "console"
+    max_notes: int | None = None
 
     def send(self, notes: list[Notification]) -> None:
         out = self.stream or sys.stderr
@@ -81,6 +95,8 @@ class ConsoleChannel:
 class JsonlChannel:
     path: Path
     name: str = "jsonl"
+    id: str = "jsonl"
+    max_notes: int | None = None
 
     def send(self, notes: list[Notification]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -103,25 +119,43 @@ def mask_url(url: str) -> str:
     return re.sub(r"([?&][^=&]*(?:key|token|secret|pass)[^=&]*=)[^&]*", r"\1****", masked, flags=re.I)
 
 
+def channel_id(url: str) -> str:
+    """Stable id of an apprise URL (not reversible, so no secret is stored)."""
+    return "apprise:" + hashlib.sha256(url.encode()).hexdigest()[:16]
+
+
 class AppriseChannel:
+    max_notes: int | None = APPRISE_MAX_NOTES
+
     def __init__(self, url: str):
         self.url = url
+        self.id = channel_id(url)
         self.name = mask_url(url)
 
+    def _plugin(self) -> Any:
+        """The apprise plugin for the URL, splitting long bodies (``overflow=split``) unless the
+        URL chooses its own overflow mode."""
+        import apprise
+
+        plugin = apprise.Apprise.instantiate(self.url)
+        if plugin is not None and "overflow=" not in self.url:
+            plugin.overflow_mode = apprise.OverflowMode.SPLIT
+        return plugin
+
     def send(self, notes: list[Notification]) -> None:
+        """One message with every note (send_all passes at most ``max_notes``)."""
         import apprise
 
         opened = sum(n.event == "opened" for n in notes)
         resolved = len(notes) - opened
         title = f"pricewatch: {opened} new alert{'s' * (opened != 1)}" + (f", {resolved} resolved" if resolved else "")
-        body = "\n".join(n.line() for n in notes[:CONSOLE_MAX_LINES])
-        if len(notes) > CONSOLE_MAX_LINES:
-            body += f"\n... and {len(notes) - CONSOLE_MAX_LINES} more (see `pricewatch alerts`)"
+        body = "\n".join(n.line() for n in notes)
         severities = {n.severity for n in notes}
         notify_type = (apprise.NotifyType.FAILURE if "critical" in severities
                        else apprise.NotifyType.WARNING if "warning" in severities else apprise.NotifyType.INFO)
         client = apprise.Apprise()
-        if not client.add(self.url):
+        plugin = self._plugin()
+        if plugin is None or not client.add(plugin):
             raise DeliveryError(f"{self.name}: not a valid apprise URL (see https://github.com/caronc/apprise/wiki)")
         with apprise.LogCapture(level=logging.WARNING) as logs:
             ok = client.notify(body=body, title=title, notify_type=notify_type)
@@ -150,23 +184,31 @@ def pending(con: duckdb.DuckDBPyConnection) -> dict[str, list[Notification]]:
 
 @dataclass
 class Attempt:
-    channel: str
-    notes: list[Notification]
+    channel: Channel
+    notes: list[Notification]  # exactly the notifications this attempt sent
     error: str | None
 
 
+def chunks(notes: list[Notification], size: int | None) -> list[list[Notification]]:
+    if not size:
+        return [notes] if notes else []
+    return [notes[i:i + size] for i in range(0, len(notes), size)]
+
+
 def send_all(channels: list[Channel], queue: dict[str, list[Notification]]) -> list[Attempt]:
-    """Send each configured channel its pending notifications (no database connection held)."""
+    """Send each configured channel its pending notifications (no database connection held),
+    in chunks of the channel's ``max_notes``; each chunk succeeds or fails on its own."""
     attempts = []
     for channel in channels:
-        notes = queue.get(channel.name, [])
-        if not notes:
-            continue
-        try:
-            channel.send(notes)
-            attempts.append(Attempt(channel.name, notes, None))
-        except Exception as exc:  # noqa: BLE001 - recorded and retried next run
-            attempts.append(Attempt(channel.name, notes, str(exc) or type(exc).__name__))
+        notes = queue.get(channel.id, [])
+        if channel.name != channel.id:  # rows queued before migration 011 carry the label only
+            notes = notes + queue.get(channel.name, [])
+        for chunk in chunks(notes, channel.max_notes):
+            try:
+                channel.send(chunk)
+                attempts.append(Attempt(channel, chunk, None))
+            except Exception as exc:  # noqa: BLE001 - recorded and retried next run
+                attempts.append(Attempt(channel, chunk, str(exc) or type(exc).__name__))
     return attempts
 
 
@@ -177,8 +219,10 @@ def record_attempts(con: duckdb.DuckDBPyConnection, attempts: list[Attempt], now
     failed = 0
     for attempt in attempts:
         for note in attempt.notes:
-            con.execute("INSERT INTO alert_deliveries VALUES (?, ?, ?, ?, ?, ?)",
-                        [note.alert_id, attempt.channel, note.event, now, attempt.error is None, attempt.error])
+            con.execute("INSERT INTO alert_deliveries (alert_id, channel, event, attempted_at, delivered, error, "
+                        "channel_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        [note.alert_id, attempt.channel.name, note.event, now, attempt.error is None,
+                         attempt.error, attempt.channel.id])
             ident = (note.alert_id, note.event)
             ok[ident] = ok.get(ident, True) and attempt.error is None
             failed += attempt.error is not None

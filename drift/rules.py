@@ -35,6 +35,9 @@ class Rule(BaseModel):
     threshold_pct: float = Field(10.0, gt=0)
     direction: Literal["any", "up", "down"] = "any"
     tiers: list[str] | None = None
+    # an alert of this rule is dropped when one of these rules alerts on the same key at the
+    # same observation (one notification per move: a general rule defers to a specific one)
+    defer_to: list[str] = Field(default_factory=list)
     # suspect_price_jump
     max_drop_pct: float = Field(70.0, gt=0, lt=100)
     max_rise_pct: float = Field(300.0, gt=0)
@@ -44,10 +47,11 @@ class Rule(BaseModel):
     skip_past: bool = True
     # lifecycle_announced: severity when the event ends a catalogue route (default: `severity`)
     route_ending_severity: Severity | None = None
-    # source_stale
+    # source_stale: a run (batch) fails when none of its fetches has an outcome outside these
+    # (an all-empty run fails too: `empty` is a warning on its own)
     failures: int = Field(3, ge=1)
     failure_outcomes: list[str] = Field(
-        default_factory=lambda: ["http_error", "network_error", "parse_error", "empty"])
+        default_factory=lambda: ["http_error", "network_error", "parse_error"])
 
     def matches(self, **fields: Any) -> bool:
         """True when every `match` field's value fits one of its glob patterns (None is '')."""
@@ -59,13 +63,6 @@ class Rule(BaseModel):
             if not any(fnmatch.fnmatchcase(value, p) for p in options):
                 return False
         return True
-
-    def moved(self, pct: float) -> bool:
-        """The move is as large as the threshold (either way)."""
-        return abs(pct) >= self.threshold_pct - 1e-9
-
-    def direction_ok(self, pct: float) -> bool:
-        return self.direction == "any" or (pct < 0 if self.direction == "down" else pct > 0)
 
 
 class RuleSet(BaseModel):
@@ -82,6 +79,9 @@ class RuleSet(BaseModel):
             raise ValueError(f"rule names must be unique; repeated: {', '.join(dupes)}")
         if sum(r.type == "suspect_price_jump" and r.enabled for r in self.rules) > 1:
             raise ValueError("at most one enabled suspect_price_jump rule")
+        unknown = sorted({d for r in self.rules for d in r.defer_to if d not in names or d == r.name})
+        if unknown:
+            raise ValueError(f"defer_to must name other rules of the file; unknown: {', '.join(unknown)}")
         return self
 
     def of_type(self, *types: str) -> list[Rule]:

@@ -1,6 +1,7 @@
 """Pure functions over price series: suspect filtering, threshold changes, debounced presence."""
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,7 +22,7 @@ class Change:
 
     @property
     def pct(self) -> float:
-        return 100.0 * (self.new - self.old) / self.old if self.old else float("inf")
+        return pct_change(self.old, self.new)
 
 
 @dataclass
@@ -36,10 +37,19 @@ class SuspectEpisode:
 
 
 def pct_change(old: float, new: float) -> float:
-    return 100.0 * (new - old) / old if old else float("inf")
+    """Percent move from ``old`` to ``new``. Zero prices are real (a free tier, "no minimum"):
+    0 → 0 is 0%, and a move away from 0 is ±inf (larger than any threshold, so it is a change;
+    ``is_suspect`` never flags it)."""
+    if old == 0:
+        return 0.0 if new == 0 else math.copysign(math.inf, new)
+    return 100.0 * (new - old) / old
 
 
 def is_suspect(old: float, new: float, max_drop_pct: float, max_rise_pct: float) -> bool:
+    """A jump large enough to be a probable data error. A move away from 0 has no ratio to
+    judge by and is a plain change, never suspect."""
+    if old == 0:
+        return False
     pct = pct_change(old, new)
     return pct <= -max_drop_pct or pct >= max_rise_pct
 

@@ -20,7 +20,8 @@ _db_option = click.option(
 ALERTS_SQL = """
 SELECT first_seen_at, severity, rule, key, state, resolved_at, message, alert_id
 FROM alerts
-WHERE ? IS NULL OR first_seen_at >= ? OR resolved_at >= ?
+WHERE (?::TIMESTAMP IS NULL OR first_seen_at >= ? OR resolved_at >= ?)
+  AND (? = 'all' OR state = ?)
 ORDER BY first_seen_at, rule, key
 """
 
@@ -66,9 +67,9 @@ def alerts(since: datetime | None, state: str, fmt: str, evaluate: bool, db: Pat
 
         click.echo(evaluate_and_notify(settings), err=True)
     with read_connection(settings.db_path) as con:
-        cursor = con.execute(ALERTS_SQL, [since, since, since])
+        cursor = con.execute(ALERTS_SQL, [since, since, since, state, state])
         columns = [d[0] for d in cursor.description]
-        rows = [r for r in cursor.fetchall() if state == "all" or r[4] == state]
+        rows = cursor.fetchall()
     click.echo(render(columns, rows, fmt))
 
 

@@ -6,11 +6,16 @@
   seen at that price and later loads of its `batch_col` group (the provider or collector) no
   longer list it, valid_to is the first such load (it vanished); otherwise valid_to is NULL
   (still current).
+
+  `load_filter` (SQL over the relation's columns) says which rows come from a load of the whole
+  group. Rows that do not (e.g. curated-sheet rows, which carry each row's own as_of date as
+  observed_at) neither vanish others nor vanish: their interval ends only at a new price.
 -#}
-{% macro price_intervals(relation, price_col, batch_col, attrs) %}
+{% macro price_intervals(relation, price_col, batch_col, attrs, load_filter='true') %}
 with obs as (
     select offering_id, {{ batch_col }}, observed_at, {{ price_col }} as price,
-           {{ attrs | join(', ') }}
+           {{ attrs | join(', ') }},
+           ({{ load_filter }}) as is_load
     from {{ relation }}
 ),
 
@@ -39,7 +44,8 @@ intervals as (
         any_value(price)            as price,
         min(observed_at)            as valid_from,
         max(observed_at)            as last_observed_at,
-        count(*)                    as n_observations
+        count(*)                    as n_observations,
+        bool_and(is_load)           as from_loads
     from numbered
     group by offering_id, interval_no
 ),
@@ -51,7 +57,7 @@ with_next as (
 ),
 
 batches as (
-    select distinct {{ batch_col }}, observed_at from obs
+    select distinct {{ batch_col }}, observed_at from obs where is_load
 ),
 
 vanished as (
@@ -59,7 +65,7 @@ vanished as (
     from with_next i
     join batches b
       on b.{{ batch_col }} = i.{{ batch_col }} and b.observed_at > i.last_observed_at
-    where i.next_valid_from is null
+    where i.next_valid_from is null and i.from_loads
     group by i.offering_id, i.interval_no
 )
 

@@ -29,6 +29,16 @@ def built(tmp_path_factory) -> tuple[Settings, str, DbtResult]:
         con.execute("INSERT INTO scenario_costs (as_of, scenario, route, layer, usd_mid, available, computed_at) "
                     "VALUES ('2026-05-01', 's', 'r', 'total', 10, true, now()), "
                     "('2026-06-01', 's', 'r', 'total', 8, true, now())")
+        # synthetic: two routes of scenario 'tie' cost the same mid price on one day
+        con.execute("INSERT INTO scenario_costs (as_of, scenario, route, layer, usd_low, usd_mid, usd_high, "
+                    "available, computed_at) VALUES "
+                    "('2026-05-01', 'tie', 'b-route', 'total', 9, 10, 11, true, now()), "
+                    "('2026-05-01', 'tie', 'a-route', 'total', 5, 10, 20, true, now())")
+        # synthetic curated-sheet rows: each carries its own as_of date as observed_at, no fetch
+        con.execute("INSERT INTO token_observations (observed_at, source, provider, model, method, price_kind, "
+                    "usd, source_fetch_id) VALUES "
+                    "('2026-01-01', 'curated_sheet', 'together', 'llama-8b', 'sft_lora', 'min_charge', 0, NULL), "
+                    "('2026-03-01', 'curated_sheet', 'fireworks', 'llama-8b', 'sft_lora', 'train_per_1m', 0.5, NULL)")
     summary = build_models(settings)
     docs = run_dbt(settings, ["docs", "generate"])
     return settings, summary, docs
@@ -87,3 +97,22 @@ def test_a_dbt_failure_is_one_clear_line():
 def test_build_is_skipped_when_there_is_no_warehouse(tmp_path):
     assert build_models(Settings(db_path=tmp_path / "none.duckdb")).startswith("dbt build skipped")
     assert issubclass(DbtFailed, RuntimeError)
+
+
+@pytest.mark.slow
+def test_curated_sheet_lines_with_older_dates_are_current_not_vanished(built):
+    settings, _, _ = built
+    rows = _query(settings, "SELECT provider, valid_to, is_current FROM marts.token_price_intervals "
+                            "WHERE source = 'curated_sheet' ORDER BY provider")
+    assert rows == [("fireworks", None, True), ("together", None, True)]
+    offerings = _query(settings, "SELECT provider, is_current FROM intermediate.int_token_offerings "
+                                 "WHERE source = 'curated_sheet' ORDER BY provider")
+    assert offerings == [("fireworks", True), ("together", True)]
+
+
+@pytest.mark.slow
+def test_on_a_cost_tie_the_cheapest_route_and_its_range_come_from_one_row(built):
+    settings, _, _ = built
+    rows = _query(settings, "SELECT cheapest_route, usd_low, usd_mid, usd_high FROM marts.scenario_cost_trend "
+                            "WHERE scenario = 'tie'")
+    assert rows == [("a-route", 5.0, 10.0, 20.0)]

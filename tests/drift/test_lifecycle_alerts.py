@@ -81,14 +81,14 @@ def test_a_shutdown_names_the_scenarios_it_affects(settings, wind_down):
 
 
 def test_without_the_cost_engine_the_impact_is_unknown_not_an_error(settings, wind_down):
-    impact = ImpactFinder()
-    impact._ready, impact._fn, impact.problem = True, None, "cost_engine.availability missing"
+    def no_engine():
+        raise ModuleNotFoundError("cost_engine.availability missing")
 
     with write_connection(settings.db_path) as con:
-        alerts = lifecycle_alerts(con, load_rules(), datetime(2026, 5, 8), impact)
+        alerts = lifecycle_alerts(con, load_rules(), datetime(2026, 5, 8), ImpactFinder(no_engine))
 
     shutdown = next(a for a in alerts if "inference_shutdown" in a.key)
-    assert shutdown.evidence["impact_unknown"] == "cost_engine.availability missing"
+    assert shutdown.evidence["impact_unknown"] == "loading the scenario catalogue failed: cost_engine.availability missing"
 
 
 def test_an_event_already_in_effect_when_first_seen_is_not_news(settings, drift):
@@ -112,3 +112,71 @@ def test_a_changed_date_is_announced_again(settings, wind_down, drift):
     shutdowns = [a for a in alert_rows(settings, "lifecycle_announced") if "inference_shutdown" in a["key"]]
     assert [a["state"] for a in shutdowns] == ["resolved", "open"]
     assert shutdowns[1]["message"].startswith("date changed (was 2026-10-23)")
+
+
+def _load(settings, events, seen_at, source="openai_deprecations"):
+    with write_connection(settings.db_path) as con:
+        load_lifecycle_events(con, events, seen_at, source, None)
+
+
+def test_a_date_changed_back_to_an_earlier_value_is_announced_again(settings, wind_down, drift):
+    original = date(2026, 10, 23)
+    _load(settings, [LifecycleEvent("openai", "ft:*", "inference_shutdown", date(2026, 12, 1), ANNOUNCED)],
+          datetime(2026, 6, 1))
+    _load(settings, [LifecycleEvent("openai", "ft:*", "inference_shutdown", original, ANNOUNCED)],
+          datetime(2026, 6, 10))
+
+    drift(now=datetime(2026, 6, 11))
+
+    shutdowns = [a for a in alert_rows(settings, "lifecycle_announced") if "inference_shutdown" in a["key"]]
+    assert [a["state"] for a in shutdowns] == ["resolved", "resolved", "open"]
+    assert shutdowns[2]["message"].startswith("date changed (was 2026-12-01)")
+    assert shutdowns[2]["first_seen_at"] == datetime(2026, 6, 10)
+
+
+def test_two_sources_with_the_same_date_give_one_open_announcement(settings, drift):
+    event = LifecycleEvent("openai", "gpt-4o-2024-05-13", "training_unavailable", date(2026, 9, 1), ANNOUNCED)
+    _load(settings, [event], datetime(2026, 5, 7), "openai_deprecations")
+    _load(settings, [event], datetime(2026, 5, 8), "aggregator")
+
+    run = drift(now=datetime(2026, 5, 9))
+
+    announced = alert_rows(settings, "lifecycle_announced")
+    assert len(announced) == 1 and len(run.stored.new) == 1
+    assert announced[0]["state"] == "open" and announced[0]["first_seen_at"] == datetime(2026, 5, 7)
+
+
+def test_an_event_in_effect_with_unknown_impact_is_announced_as_route_ending(settings):
+    def broken_catalogue():
+        raise ValueError("catalogue.yaml: not valid YAML")
+
+    old = LifecycleEvent("openai", "babbage-002", "retired", date(2024, 10, 28), date(2023, 7, 6))
+    _load(settings, [old], datetime(2026, 5, 7))
+
+    with write_connection(settings.db_path) as con:
+        alerts = lifecycle_alerts(con, load_rules(), datetime(2026, 5, 8), ImpactFinder(broken_catalogue))
+
+    assert [(a.rule, a.severity) for a in alerts] == [("lifecycle_announced", "critical")]
+    assert "not valid YAML" in alerts[0].evidence["impact_unknown"]
+
+
+def test_route_ending_events_are_the_cost_engines_blockers():
+    from cost_engine.availability import INFERENCE_BLOCKERS, TRAINING_BLOCKERS
+    from drift.detect_lifecycle import ENDING_EVENTS
+
+    assert set(ENDING_EVENTS) == set(TRAINING_BLOCKERS) | set(INFERENCE_BLOCKERS)
+
+
+def test_a_failure_working_out_the_impact_is_unknown_impact_not_a_failed_alert_step(settings, monkeypatch):
+    def engine_bug(event, catalogue):
+        raise KeyError("scenario without routes")
+
+    monkeypatch.setattr("drift.impact.scenarios_affected", engine_bug)
+    old = LifecycleEvent("openai", "babbage-002", "retired", date(2024, 10, 28), date(2023, 7, 6))
+    _load(settings, [old], datetime(2026, 5, 7))
+
+    with write_connection(settings.db_path) as con:
+        alerts = lifecycle_alerts(con, load_rules(), datetime(2026, 5, 8), ImpactFinder())
+
+    assert [(a.rule, a.severity) for a in alerts] == [("lifecycle_announced", "critical")]
+    assert "scenario without routes" in alerts[0].evidence["impact_unknown"]

@@ -22,7 +22,7 @@ def test_the_offering_and_cheapest_price_rules_fire_once_too(settings, replay_da
     drift()
 
     rules = sorted(a["rule"] for a in alert_rows(settings))
-    assert rules == ["gpu_cheapest_price_change", "gpu_price_change", "h100_price_drop"]
+    assert rules == ["gpu_cheapest_price_change", "h100_price_drop"]  # gpu_price_change defers to the H100 rule
     cheapest = alert_rows(settings, "gpu_cheapest_price_change")[0]
     assert cheapest["key"] == "runpod|H100 SXM 80GB" and "$2.69 → $2.09" in cheapest["message"]
 
@@ -83,9 +83,9 @@ def test_a_second_evaluation_over_the_same_data_adds_nothing(settings, replay_da
 
     second = drift()
 
-    assert len(first.stored.new) == 3
+    assert len(first.stored.new) == 2
     assert second.summary() == "0 new alerts, 0 resolved, 0 delivered"
-    assert len(alert_rows(settings)) == 3
+    assert len(alert_rows(settings)) == 2
 
 
 def test_a_later_drop_is_a_new_alert_and_supersedes_the_earlier_one(settings, replay_days, drift):
@@ -99,3 +99,23 @@ def test_a_later_drop_is_a_new_alert_and_supersedes_the_earlier_one(settings, re
     assert [d["first_seen_at"] for d in drops] == [stamp(1), stamp(3)]
     assert [d["state"] for d in drops] == ["resolved", "open"]
     assert run.stored.resolved == []  # superseding an event is silent
+
+
+def test_a_suspect_price_whose_offering_then_vanishes_is_resolved(settings, replay_days, drift):
+    replay_days([{}, {}, h100_secure(0.299), {H100_SXM: None}, {H100_SXM: None}])
+
+    drift()
+
+    suspect = alert_rows(settings, "suspect_price_jump")
+    assert [(a["state"], a["resolved_at"]) for a in suspect] == [("resolved", stamp(4))]
+    assert suspect[0]["resolution"].startswith("offering no longer listed")
+
+
+def test_an_h100_drop_alerts_once_and_an_h100_rise_goes_to_the_general_rule(settings, replay_days, drift):
+    replay_days([{}, {}, h100_secure(2.09), h100_secure(2.09), h100_secure(2.99)])
+
+    drift()
+
+    h100 = [(a["rule"], a["first_seen_at"]) for a in alert_rows(settings)
+            if a["key"] == f"runpod|{H100_SXM}|secure"]
+    assert h100 == [("h100_price_drop", stamp(2)), ("gpu_price_change", stamp(4))]

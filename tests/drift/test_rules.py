@@ -37,3 +37,14 @@ def test_match_uses_globs_and_lists():
     assert rule.matches(gpu_model="H100 SXM 80GB", tier="secure")
     assert not rule.matches(gpu_model="A100 SXM 80GB", tier="secure")
     assert not rule.matches(gpu_model=None, tier="secure")
+
+
+def test_defer_to_must_name_another_rule():
+    with pytest.raises(RulesError, match="defer_to must name other rules.*h100_drop"):
+        parse_rules("rules:\n  - {name: x, type: gpu_offering_price_change, defer_to: [h100_drop]}\n")
+
+
+def test_empty_pages_are_not_a_failure_outcome_by_default():
+    stale = next(r for r in load_rules(DEFAULT_RULES_PATH).rules if r.type == "source_stale")
+
+    assert "empty" not in stale.failure_outcomes

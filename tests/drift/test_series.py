@@ -45,3 +45,22 @@ def test_presence_is_debounced_and_the_first_load_is_the_baseline():
     events = [[(e.key, e.kind) for e in tracker.observe(T0 + timedelta(days=i), keys)]
               for i, keys in enumerate(loads)]
     assert events == [[], [], [], [], [("b", "vanished"), ("c", "new")], []]
+
+
+def test_a_zero_price_is_a_price_0_to_0_is_no_change():
+    from drift.series import Change, pct_change
+
+    assert pct_change(0.0, 0.0) == 0.0
+    assert threshold_changes(series(0.0, 0.0, 0.0), 10) == []
+    assert Change(T0, 0.0, 0.0, T0).pct == 0.0
+
+
+def test_a_move_away_from_zero_is_a_plain_change_never_suspect():
+    from drift.series import Change, is_suspect, pct_change
+
+    accepted, episodes = accept_prices(series(0.0, 5.0, 5.0), max_drop_pct=70, max_rise_pct=300)
+
+    assert [p.price for p in accepted] == [0.0, 5.0, 5.0] and episodes == []
+    assert not is_suspect(0.0, 5.0, 70, 300)
+    assert [(c.old, c.new) for c in threshold_changes(series(0.0, 5.0), 10)] == [(0.0, 5.0)]
+    assert Change(T0, 0.0, 5.0, T0).pct == pct_change(0.0, 5.0) > 1e9

@@ -63,3 +63,65 @@ def test_a_scenario_cost_move_and_a_cheapest_route_change_alert_on_their_day(set
     assert [(a["key"], a["first_seen_at"]) for a in route] == [("llama8b-lora-10m|total", datetime(2026, 5, 3))]
     assert "now openai:sft" in route[0]["message"]
     assert [a["first_seen_at"] for a in cost] == [datetime(2026, 5, 3)]  # +4% on 05-02 is below 10%
+
+
+def _fetch_runs(settings, source, runs):
+    """Synthetic fetch_log rows: one run (batch) per list of page outcomes, one run a day."""
+    with write_connection(settings.db_path) as con:
+        for day, outcomes in enumerate(runs):
+            batch = datetime(2026, 5, 1 + day, 6)
+            con.executemany(
+                "INSERT INTO fetch_log (source, url, fetched_at, observed_at, mode, outcome, error) "
+                "VALUES (?, ?, ?, ?, 'live', ?, ?)",
+                [(source, f"https://example.invalid/page{i}", batch.replace(minute=i), batch, outcome,
+                  None if outcome == "ok" else f"page {i}: {outcome}")
+                 for i, outcome in enumerate(outcomes)])
+
+
+def test_one_run_with_many_failed_pages_is_one_failure_not_a_stale_source(settings, drift):
+    _fetch_runs(settings, "vastai", [["ok", "ok"], ["parse_error", "http_error", "parse_error", "http_error"]])
+
+    drift(now=datetime(2026, 6, 1))
+
+    assert alert_rows(settings, "source_stale") == []
+
+
+def test_a_run_with_some_pages_that_worked_is_not_a_failure(settings, drift):
+    _fetch_runs(settings, "vastai", [["ok", "http_error"]] * 4)
+
+    drift(now=datetime(2026, 6, 1))
+
+    assert alert_rows(settings, "source_stale") == []
+
+
+def test_three_runs_that_delivered_no_data_make_a_source_stale(settings, drift):
+    _fetch_runs(settings, "vastai", [["ok"], ["empty", "empty"], ["http_error", "empty"], ["parse_error"],
+                                     ["ok", "empty"]])
+
+    drift(now=datetime(2026, 6, 1))
+
+    stale = alert_rows(settings, "source_stale")
+    assert [(a["first_seen_at"], a["state"], a["resolved_at"]) for a in stale] == [
+        (datetime(2026, 5, 4, 6), "resolved", datetime(2026, 5, 5, 6))]
+    assert "3 failed runs in a row" in stale[0]["message"]
+
+
+def test_an_open_condition_of_a_disabled_rule_is_resolved_as_no_longer_evaluated(settings, tmp_path, drift):
+    from drift.rules import RuleSet, load_rules
+
+    directory = tmp_path / "snap"
+    write_runpod_days(directory, [{}])
+    write_runpod_garbage(directory, [1, 2, 3])
+    replay(settings, directory)
+    drift()
+    defaults = load_rules()
+    without_stale = RuleSet(persist_observations=defaults.persist_observations,
+                            rules=[r.model_copy(update={"enabled": r.type != "source_stale"}) for r in defaults.rules])
+
+    run = drift(rules=without_stale, now=datetime(2025, 7, 2))
+
+    stale = alert_rows(settings, "source_stale")
+    assert [(a["state"], a["resolution"], a["resolved_at"]) for a in stale] == [
+        ("resolved", "no longer evaluated", datetime(2025, 7, 2))]
+    assert run.summary() == "0 new alerts, 1 resolved, 1 delivered"
+    assert drift(rules=without_stale, now=datetime(2025, 7, 3)).summary() == "0 new alerts, 0 resolved, 0 delivered"

@@ -5,10 +5,11 @@ with cheapest as (
         as_of,
         scenario,
         layer,
-        arg_min(route, usd_mid)   as cheapest_route,
-        min(usd_mid)              as usd_mid,
-        arg_min(usd_low, usd_mid) as usd_low,
-        arg_min(usd_high, usd_mid) as usd_high,
+        -- on a cost tie, route, low and high all come from the same row (the first route by name)
+        first(route order by usd_mid, route)    as cheapest_route,
+        min(usd_mid)                            as usd_mid,
+        first(usd_low order by usd_mid, route)  as usd_low,
+        first(usd_high order by usd_mid, route) as usd_high,
         count(*)                  as available_routes
     from {{ ref('stg_scenario_costs') }}
     where available and usd_mid is not null

@@ -1,4 +1,7 @@
 -- SCD2 token price history: one row per price line per unchanged price (valid_to NULL while current).
 -- Vanishing is judged per collector (`source`): a line missing from the collector's later loads ends.
+-- Only fetched rows are loads: curated-sheet rows (source_fetch_id NULL) store each row's own as_of
+-- date, so a line with an older date is not missing from a later load; it ends at a new price only.
 {{ price_intervals(ref('stg_token_observations'), 'usd', 'source',
-                   ['provider', 'model', 'method', 'price_kind']) }}
+                   ['provider', 'model', 'method', 'price_kind'],
+                   load_filter='source_fetch_id is not null') }}
