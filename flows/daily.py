@@ -73,18 +73,30 @@ def daily_prices(offline: bool = False, db: str | None = None, post_steps: bool 
     create_markdown_artifact(key="daily-prices-summary", markdown=markdown,
                              description="pricewatch daily run: per-source results and after-load steps")
     if post_steps:
-        publish_report_summary(db)
+        publish_report_summary(db, summary.steps)
     return markdown
 
 
-def publish_report_summary(db: str | None) -> None:
-    """The daily report's headline as a markdown artifact (the HTML file has the full report)."""
-    from reports.summary import markdown_summary
+def publish_report_summary(db: str | None, steps: list[pipeline.StepResult]) -> None:
+    """The daily report's headline as a markdown artifact (the HTML file has the full report).
 
+    The "report" step of this run wrote it beside latest.html from the same build as the page
+    (``reports.daily.render_latest``), so nothing is queried again here. When that step failed,
+    nothing is published: an older summary would pass for today's."""
+    from reports.daily import latest_summary
+
+    report = next((s for s in steps if s.name == "report"), None)
+    if report is None or not report.ok:
+        get_run_logger().warning("report summary not published: the report step %s",
+                                 "did not run" if report is None else f"failed ({report.message})")
+        return
     try:
-        report_md = markdown_summary(_settings(db))
-    except Exception as exc:  # noqa: BLE001 - the run's own summary is already published
+        report_md = latest_summary(_settings(db))
+    except OSError as exc:  # the run's own summary is already published
         get_run_logger().warning("report summary not published: %s", exc)
+        return
+    if report_md is None:
+        get_run_logger().warning("report summary not published: the report step wrote no summary")
         return
     create_markdown_artifact(key="daily-report-summary", markdown=report_md,
                              description="pricewatch daily report: alerts, changes, cheapest GPUs, scenarios")

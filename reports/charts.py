@@ -13,10 +13,8 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from reports.data import (
-    HISTORY_DAYS, INTERRUPTIBLE_TIERS, GpuPoint, ReportData, ScenarioSummary, TokenQuote, gpu_sort_key,
-    is_flexible,
-)
+from reports.data import HISTORY_DAYS, GpuPoint, ReportData, ScenarioSummary, TokenPoint, gpu_sort_key, is_flexible
+from scrapers.records import INTERRUPTIBLE_TIERS
 
 EVENT_COLOURS = {
     "announced": "#6c8ebf", "deprecated": "#d6a100", "training_unavailable": "#e07b00",
@@ -98,30 +96,32 @@ def gpu_charts(history: list[GpuPoint], as_of: date) -> list[Chart]:
     return [gpu_chart(m, by_model[m], as_of) for m in sorted(by_model, key=gpu_sort_key)]
 
 
-def token_charts(history: list[TokenQuote]) -> list[Chart]:
-    """One chart per provider: a step line per (model, method)."""
-    by_provider: dict[str, list[TokenQuote]] = defaultdict(list)
+def token_charts(history: list[TokenPoint], as_of: date) -> list[Chart]:
+    """One chart per provider: a step line per (model, method) of the believed price."""
+    by_provider: dict[str, list[TokenPoint]] = defaultdict(list)
     for q in history:
         by_provider[q.provider].append(q)
-    return [token_chart(provider, quotes) for provider, quotes in sorted(by_provider.items())]
+    return [token_chart(provider, points, as_of) for provider, points in sorted(by_provider.items())]
 
 
-def token_chart(provider: str, history: list[TokenQuote]) -> Chart:
+def token_chart(provider: str, history: list[TokenPoint], as_of: date) -> Chart:
     fig = go.Figure()
-    series: dict[tuple[str, str, str], list[TokenQuote]] = defaultdict(list)
+    series: dict[tuple[str, str, str], list[TokenPoint]] = defaultdict(list)
     for q in history:
         series[(q.provider, q.model, q.method)].append(q)
     for (_, model, method), qs in sorted(series.items()):
         name = f"{model} · {method}"
         fig.add_trace(go.Scatter(
-            x=[q.observed_at for q in qs], y=[q.usd for q in qs], mode="lines+markers", line_shape="hv",
+            x=[q.day for q in qs], y=[q.usd for q in qs], mode="lines+markers", line_shape="hv",
             name=name, marker=dict(size=5),
             hovertemplate=f"{name}<br>%{{x|%Y-%m-%d}}: $%{{y:.2f}} per 1M tokens<extra></extra>",
         ))
     height = 340 + 20 * (len(series) // 2)
     return _chart(f"chart-tokens-{slug(provider)}", f"{provider} training price",
                   fig.update_layout(**_layout(f"{provider}: training price, USD per 1M tokens", height=height,
-                                              y_title="USD / 1M tokens")))
+                                              y_title="USD / 1M tokens",
+                                              xaxis=dict(type="date", range=_day_range(
+                                                  as_of, HISTORY_DAYS, min(q.day for q in history))))))
 
 
 def scenario_chart(scenarios: list[ScenarioSummary]) -> Chart | None:
@@ -190,7 +190,7 @@ def all_charts(data: ReportData) -> dict[str, Any]:
     """Charts by section: ``gpu`` and ``tokens`` are lists, the others one chart or None."""
     return {
         "gpu": gpu_charts(data.gpu_history, data.as_of),
-        "tokens": token_charts(data.token_history),
+        "tokens": token_charts(data.token_history, data.as_of),
         "scenarios": scenario_chart(data.scenarios),
         "lifecycle": lifecycle_chart(data.lifecycle, data.as_of),
     }

@@ -1,7 +1,8 @@
 """Daily report step of the daily run: render the HTML report for a day and write it to disk.
 
-The warehouse is opened read-only and closed before anything is written, so the report never
-holds the DuckDB file while other steps want it.
+One build (``ReportData``) feeds both outputs: the HTML page and the short markdown summary
+(``reports.summary``). The warehouse is opened read-only and closed before anything is written,
+so the report never holds the DuckDB file while other steps want it.
 """
 from __future__ import annotations
 
@@ -9,10 +10,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+import duckdb
+
 from pricewatch.settings import Settings
-from reports.data import ReportData, latest_observation_date, load_report_data
+from reports.data import ReportData, load_report_data
 from reports.render import render_html
+from reports.summary import render_summary
+from warehouse.asof import latest_observation_date
 from warehouse.db import read_connection
+
+LATEST_HTML = "latest.html"
+LATEST_SUMMARY = "latest.md"  # the markdown summary of latest.html, for the Prefect artifact
 
 
 @dataclass(frozen=True)
@@ -21,6 +29,8 @@ class WrittenReport:
     path: Path
     bytes: int
     empty: bool
+    summary_markdown: str = ""
+    wrote_latest: bool = False
 
     def summary(self) -> str:
         note = " (no data for this day)" if self.empty else ""
@@ -31,25 +41,48 @@ def today_utc() -> date:
     return datetime.now(timezone.utc).date()
 
 
+def newest_day(con: duckdb.DuckDBPyConnection) -> date | None:
+    """``warehouse.asof.latest_observation_date``; None for a file that was never migrated."""
+    try:
+        return latest_observation_date(con)
+    except duckdb.CatalogException:
+        return None
+
+
 def read_report_data(settings: Settings, as_of: date | None = None) -> ReportData:
     """Open the warehouse read-only, gather everything for ``as_of`` (default: latest observation day), close."""
     with read_connection(settings.db_path) as con:
-        day = as_of or latest_observation_date(con) or today_utc()
-        return load_report_data(con, day)
+        latest = newest_day(con)
+        return load_report_data(con, as_of or latest or today_utc(), latest_day=latest)
 
 
 def write_report(settings: Settings, as_of: date | None = None, out: Path | None = None) -> WrittenReport:
-    """Render the report; write ``out`` or ``<reports_dir>/<date>.html`` plus ``latest.html``."""
+    """Render the report; write ``out``, or ``<reports_dir>/<date>.html`` plus, when the day is the
+    newest one with data, ``latest.html`` and its markdown summary ``latest.md``. A report for a
+    past day never replaces ``latest.html``. The summary (also returned) names the page written."""
     data = read_report_data(settings, as_of)
     html = render_html(data).encode("utf-8")
-    targets = [out] if out is not None else [settings.reports_dir / f"{data.as_of.isoformat()}.html",
-                                             settings.reports_dir / "latest.html"]
-    for target in targets:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(html)
-    return WrittenReport(data.as_of, targets[0], len(html), data.is_empty)
+    target = out if out is not None else settings.reports_dir / f"{data.as_of.isoformat()}.html"
+    markdown = render_summary(data, target)
+    targets = [target]
+    write_latest = out is None and data.is_latest
+    if write_latest:
+        targets.append(settings.reports_dir / LATEST_HTML)
+    for path in targets:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(html)
+    if write_latest:
+        (settings.reports_dir / LATEST_SUMMARY).write_text(markdown, encoding="utf-8")
+    return WrittenReport(data.as_of, target, len(html), data.is_empty, markdown, write_latest)
 
 
 def render_latest(settings: Settings) -> str:
-    """The after-load step: the report for the latest observation day. Returns a one-line summary."""
+    """The after-load step: the report for the latest observation day (HTML plus ``latest.md``,
+    which the Prefect flow publishes as an artifact). Returns a one-line summary."""
     return write_report(settings).summary()
+
+
+def latest_summary(settings: Settings) -> str | None:
+    """The markdown summary written with ``latest.html`` by the last ``render_latest``; None if none."""
+    path = settings.reports_dir / LATEST_SUMMARY
+    return path.read_text(encoding="utf-8") if path.exists() else None

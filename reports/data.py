@@ -1,40 +1,41 @@
 """Read-only queries behind the daily report, all relative to one as-of date.
 
 Every function takes an open DuckDB connection (read-only is enough) and returns plain
-records. A table or view that does not exist yields an empty result, never an error, so the
-report renders on whatever part of the pipeline has run. "As of D" means everything observed
-before the end of day D (``observed_at < D + 1 day``), so a report for a past day shows what
-was known that day.
+records. A table, view or as-of macro that does not exist yields an empty result, never an
+error, so the report renders on whatever part of the pipeline has run. "As of D" means
+everything observed before ``warehouse.asof.day_end(D)``, so a report for a past day shows what
+was known that day; the as-of rules themselves are the warehouse's (migration 005):
 
-A *snapshot* of GPU prices at D is, for each provider, its last load at or before D (the same
-rule as the ``gpu_prices_latest`` view), so a provider that was not reached on D keeps its
-previous prices; the ``observed_at`` column shows how old they are.
+* GPU snapshot at D: ``gpu_offerings_as_of`` (each provider's last load before the cutoff; a
+  provider not reached on D keeps its previous prices, ``observed_at`` shows how old they are);
+* token prices at D: ``token_prices_believed_as_of`` (one believed price per line: provider page
+  over curated sheet, then newest); aggregator feeds are cross-checks, never the price of record;
+* lifecycle events at D: ``lifecycle_events_as_of`` (one row per event, best source, not superseded).
+
+Functions take ``have`` (the names of existing relations and macros) so one report build looks
+the catalogue up once; it is looked up when omitted.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import duckdb
 
+from scrapers.records import COMMITTED_TIERS, INTERRUPTIBLE_TIERS
+from scrapers.registry import AGGREGATOR_SOURCES
+from warehouse.asof import day_end
+
 # Chart and table order: these families first, then everything else by name.
 GPU_PRIORITY = ("H100", "A100", "L40S", "RTX 4090")
 PREFERRED_GPU = ("H100 SXM 80GB", "A100 SXM 80GB", "L40S 48GB", "RTX 4090 24GB")
-# Tiers that can be taken away mid-run, and tiers that need a commitment; "cheapest" leaves both out
-# (it falls back to them only when a GPU has nothing else).
-INTERRUPTIBLE_TIERS = frozenset({"spot", "secure_spot", "community_spot", "interruptible"})
-COMMITTED_TIERS = frozenset({"reserved", "reserved_1w", "reserved_1m", "reserved_3m", "reserved_6m", "cluster"})
 TRAINING_KIND = "training_per_1m_tokens"
-HISTORY_DAYS = 90
+HISTORY_DAYS = 90  # GPU and token history charts
 LIFECYCLE_LOOKBACK_DAYS = 90
 SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
-
-
-def cutoff(day: date) -> datetime:
-    """The exclusive upper bound of observation times for a report as of ``day``."""
-    return datetime.combine(day + timedelta(days=1), time.min)
+CHANGE_DAYS = (1, 30)  # the headline compares with these many days before the report day
 
 
 def is_flexible(tier: str) -> bool:
@@ -49,30 +50,22 @@ def gpu_sort_key(gpu_model: str) -> tuple[int, int, str]:
 
 
 def existing_relations(con: duckdb.DuckDBPyConnection) -> set[str]:
-    rows = con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+    """Names of the tables, views and table macros (the as-of helpers) in the warehouse."""
+    rows = con.execute(
+        "SELECT table_name FROM information_schema.tables UNION "
+        "SELECT function_name FROM duckdb_functions() WHERE function_type = 'table_macro'"
+    ).fetchall()
     return {r[0] for r in rows}
+
+
+def _have(con: duckdb.DuckDBPyConnection, have: set[str] | None) -> set[str]:
+    return existing_relations(con) if have is None else have
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
     cursor = con.execute(sql, params or [])
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
-
-
-# ---------------------------------------------------------------- as-of date
-
-
-def latest_observation_date(con: duckdb.DuckDBPyConnection) -> date | None:
-    """The day of the newest GPU or token observation (or lifecycle sighting); None when empty."""
-    have = existing_relations(con)
-    parts = [f"SELECT max(observed_at) AS t FROM {name}"
-             for name in ("gpu_price_history", "token_price_history") if name in have]
-    if "model_lifecycle_events" in have:
-        parts.append("SELECT max(last_seen_at) AS t FROM model_lifecycle_events")
-    if not parts:
-        return None
-    row = con.execute(f"SELECT max(t) FROM ({' UNION ALL '.join(parts)})").fetchone()
-    return None if row is None or row[0] is None else row[0].date()
 
 
 # ---------------------------------------------------------------- GPU prices
@@ -113,11 +106,11 @@ class GpuOffering:
         return is_flexible(self.tier)
 
 
-def gpu_daily_history(con: duckdb.DuckDBPyConnection, as_of: date, days: int = HISTORY_DAYS) -> list[GpuPoint]:
+def gpu_daily_history(con: duckdb.DuckDBPyConnection, as_of: date, days: int = HISTORY_DAYS,
+                      have: set[str] | None = None) -> list[GpuPoint]:
     """Per day, GPU model, provider and tier: the lowest USD/GPU-hour in that provider's last load of the day."""
-    if "gpu_price_history" not in existing_relations(con):
+    if "gpu_price_history" not in _have(con, have):
         return []
-    start = datetime.combine(as_of - timedelta(days=days - 1), time.min)
     rows = con.execute(
         """
         WITH loads AS (
@@ -130,32 +123,28 @@ def gpu_daily_history(con: duckdb.DuckDBPyConnection, as_of: date, days: int = H
         WHERE h.gpu_model IS NOT NULL
         GROUP BY ALL ORDER BY 2, 3, 4, 1
         """,
-        [start, cutoff(as_of)],
+        [day_end(as_of - timedelta(days=days)), day_end(as_of)],
     ).fetchall()
     return [GpuPoint(*row) for row in rows]
 
 
-def gpu_snapshot(con: duckdb.DuckDBPyConnection, as_of: date) -> list[GpuOffering]:
-    """Each provider's last load at or before ``as_of``: cheapest offering per (GPU model, tier)."""
-    if "gpu_price_history" not in existing_relations(con):
+def gpu_snapshot(con: duckdb.DuckDBPyConnection, as_of: date, have: set[str] | None = None) -> list[GpuOffering]:
+    """``gpu_offerings_as_of(day_end(as_of))``: cheapest offering per (GPU model, provider, tier)."""
+    if "gpu_offerings_as_of" not in _have(con, have):
         return []
     rows = con.execute(
         """
-        WITH loads AS (
-            SELECT provider, max(observed_at) AS at FROM gpu_price_history
-            WHERE observed_at < ? GROUP BY provider
-        )
-        SELECT h.gpu_model, h.provider, h.tier,
-               min(h.usd_per_gpu_hour) AS usd,
-               arg_min(h.gpu_count, h.usd_per_gpu_hour) AS gpu_count,
-               arg_min(h.region, h.usd_per_gpu_hour) AS region,
-               max(h.observed_at) AS observed_at,
-               arg_min(h.offer_count, h.usd_per_gpu_hour) AS offer_count
-        FROM gpu_price_history h JOIN loads l ON h.provider = l.provider AND h.observed_at = l.at
-        WHERE h.gpu_model IS NOT NULL
+        SELECT gpu_model, provider, tier,
+               min(usd_per_gpu_hour) AS usd,
+               arg_min(gpu_count, usd_per_gpu_hour) AS gpu_count,
+               arg_min(region, usd_per_gpu_hour) AS region,
+               max(observed_at) AS observed_at,
+               arg_min(offer_count, usd_per_gpu_hour) AS offer_count
+        FROM gpu_offerings_as_of(?)
+        WHERE gpu_model IS NOT NULL
         GROUP BY ALL
         """,
-        [cutoff(as_of)],
+        [day_end(as_of)],
     ).fetchall()
     offerings = [GpuOffering(*row) for row in rows]
     return sorted(offerings, key=lambda o: (gpu_sort_key(o.gpu_model), o.usd_per_gpu_hour, o.provider, o.tier))
@@ -190,40 +179,54 @@ class TokenQuote:
         return self.provider, self.model, self.method, self.price_kind
 
 
-def token_snapshot(con: duckdb.DuckDBPyConnection, as_of: date, price_kind: str | None = None) -> list[TokenQuote]:
-    """Latest price per (provider, model, method, price kind) observed by ``as_of``, across sources."""
-    if "token_price_history" not in existing_relations(con):
+@dataclass(frozen=True)
+class TokenPoint:
+    """The believed training price of one (provider, model, method) as of a day (a chart point)."""
+
+    day: date
+    provider: str
+    model: str
+    method: str
+    usd: float
+    source: str
+
+
+def token_snapshot(con: duckdb.DuckDBPyConnection, as_of: date, price_kind: str | None = None,
+                   have: set[str] | None = None) -> list[TokenQuote]:
+    """The believed price per (provider, model, method, price kind) as of ``as_of``
+    (``token_prices_believed_as_of``); a line only an aggregator prices is left out."""
+    if "token_prices_believed_as_of" not in _have(con, have):
         return []
     rows = con.execute(
         """
         SELECT provider, model, method, price_kind, usd, observed_at, source
-        FROM token_price_history
-        WHERE observed_at < ? AND (? IS NULL OR price_kind = ?)
-        QUALIFY row_number() OVER (PARTITION BY provider, model, method, price_kind
-                                   ORDER BY observed_at DESC, source) = 1
+        FROM token_prices_believed_as_of(?)
+        WHERE (? IS NULL OR price_kind = ?) AND NOT list_contains(?, source)
         ORDER BY provider, model, method, price_kind
         """,
-        [cutoff(as_of), price_kind, price_kind],
+        [day_end(as_of), price_kind, price_kind, list(AGGREGATOR_SOURCES)],
     ).fetchall()
     return [TokenQuote(*row) for row in rows]
 
 
-def token_history(con: duckdb.DuckDBPyConnection, as_of: date, price_kind: str = TRAINING_KIND) -> list[TokenQuote]:
-    """Every day's price per (provider, model, method): the latest observation of that day."""
-    if "token_price_history" not in existing_relations(con):
+def token_history(con: duckdb.DuckDBPyConnection, as_of: date, price_kind: str = TRAINING_KIND,
+                  days: int = HISTORY_DAYS, have: set[str] | None = None) -> list[TokenPoint]:
+    """The believed price per (provider, model, method) over the same window as the GPU charts:
+    on its first day and on every day a non-aggregator source loaded token prices."""
+    have = _have(con, have)
+    if "token_prices_believed_as_of" not in have or "token_price_history" not in have:
         return []
-    rows = con.execute(
-        """
-        SELECT provider, model, method, price_kind, usd, observed_at, source
-        FROM token_price_history
-        WHERE observed_at < ? AND price_kind = ?
-        QUALIFY row_number() OVER (PARTITION BY provider, model, method, CAST(observed_at AS DATE)
-                                   ORDER BY observed_at DESC, source) = 1
-        ORDER BY provider, model, method, observed_at
-        """,
-        [cutoff(as_of), price_kind],
+    first = as_of - timedelta(days=days - 1)
+    loaded = con.execute(
+        "SELECT DISTINCT CAST(observed_at AS DATE) FROM token_price_history "
+        "WHERE observed_at >= ? AND observed_at < ? AND NOT list_contains(?, source)",
+        [day_end(first - timedelta(days=1)), day_end(as_of), list(AGGREGATOR_SOURCES)],
     ).fetchall()
-    return [TokenQuote(*row) for row in rows]
+    points = []
+    for day in sorted({first} | {r[0] for r in loaded}):
+        points += [TokenPoint(day, q.provider, q.model, q.method, q.usd, q.source)
+                   for q in token_snapshot(con, day, price_kind, have)]
+    return sorted(points, key=lambda p: (p.provider, p.model, p.method, p.day))
 
 
 # ---------------------------------------------------------------- changes
@@ -277,10 +280,11 @@ class ChangeSet:
         return sum(1 for c in self.gpu + self.tokens if c.kind == kind)
 
 
-def change_set(con: duckdb.DuckDBPyConnection, as_of: date, since: date,
-               now_gpu: list[GpuOffering], now_tokens: list[TokenQuote]) -> ChangeSet:
-    then_gpu = gpu_snapshot(con, since)
-    then_tokens = token_snapshot(con, since)
+def change_set(since: date, then_gpu: list[GpuOffering], then_tokens: list[TokenQuote],
+               now_gpu: list[GpuOffering], now_tokens: list[TokenQuote],
+               events: list[dict[str, Any]]) -> ChangeSet:
+    """Pure: the snapshots at ``since`` and on the report day, and every lifecycle event known on
+    the report day (``lifecycle_events(..., lookback_days=None)``); nothing is queried here."""
     result = ChangeSet(since=since, has_baseline=bool(then_gpu or then_tokens))
     if then_gpu:
         result.gpu = diff_prices({o.key: o.usd_per_gpu_hour for o in then_gpu},
@@ -288,8 +292,7 @@ def change_set(con: duckdb.DuckDBPyConnection, as_of: date, since: date,
     if then_tokens:
         result.tokens = diff_prices({q.key: q.usd for q in then_tokens},
                                     {q.key: q.usd for q in now_tokens}, "USD")
-    result.new_events = [e for e in lifecycle_events(con, as_of, lookback_days=None)
-                         if e["first_seen_at"] >= cutoff(since)]
+    result.new_events = [e for e in events if e["first_seen_at"] >= day_end(since)]
     return result
 
 
@@ -297,23 +300,23 @@ def change_set(con: duckdb.DuckDBPyConnection, as_of: date, since: date,
 
 
 def lifecycle_events(con: duckdb.DuckDBPyConnection, as_of: date,
-                     lookback_days: int | None = LIFECYCLE_LOOKBACK_DAYS) -> list[dict[str, Any]]:
-    """Events known by ``as_of`` and not superseded by then, effective from ``as_of - lookback`` on."""
-    if "model_lifecycle_events" not in existing_relations(con):
+                     lookback_days: int | None = LIFECYCLE_LOOKBACK_DAYS,
+                     have: set[str] | None = None) -> list[dict[str, Any]]:
+    """``lifecycle_events_as_of(day_end(as_of))`` (one row per event, from the best source, not
+    superseded by then), effective from ``as_of - lookback`` on (all when ``lookback_days`` is None)."""
+    if "lifecycle_events_as_of" not in _have(con, have):
         return []
     since = None if lookback_days is None else as_of - timedelta(days=lookback_days)
     return _rows(
         con,
         """
-        WITH known AS (SELECT * FROM model_lifecycle_events WHERE first_seen_at < ?)
         SELECT provider, model, event, effective_date, announced_date, replacement, scope,
-               source_url, first_seen_at, CAST(effective_date - CAST(? AS DATE) AS INTEGER) AS days_left
-        FROM known
-        WHERE event_id NOT IN (SELECT supersedes_event_id FROM known WHERE supersedes_event_id IS NOT NULL)
-          AND (CAST(? AS DATE) IS NULL OR effective_date IS NULL OR effective_date >= ?)
-        ORDER BY effective_date NULLS LAST, provider, model, event
+               source_url, source, first_seen_at, CAST(effective_date - CAST(? AS DATE) AS INTEGER) AS days_left
+        FROM lifecycle_events_as_of(?)
+        WHERE CAST(? AS DATE) IS NULL OR effective_date IS NULL OR effective_date >= ?
+        ORDER BY effective_date NULLS LAST, provider, model, event, scope
         """,
-        [cutoff(as_of), as_of, since, since],
+        [as_of, day_end(as_of), since, since],
     )
 
 
@@ -370,9 +373,10 @@ def _cheapest_mid(rows: list[dict[str, Any]]) -> dict[str, float]:
     return best
 
 
-def scenario_catalogue(con: duckdb.DuckDBPyConnection, as_of: date) -> tuple[date | None, list[ScenarioSummary]]:
+def scenario_catalogue(con: duckdb.DuckDBPyConnection, as_of: date,
+                       have: set[str] | None = None) -> tuple[date | None, list[ScenarioSummary]]:
     """The latest repricing at or before ``as_of`` (layer 'total'), compared with 7 and 30 days before it."""
-    if "scenario_costs" not in existing_relations(con):
+    if "scenario_costs" not in _have(con, have):
         return None, []
     day = _scenario_day(con, as_of)
     if day is None:
@@ -397,28 +401,37 @@ def scenario_catalogue(con: duckdb.DuckDBPyConnection, as_of: date) -> tuple[dat
 # ---------------------------------------------------------------- alerts and sources
 
 
-def alerts_for_day(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict[str, Any]]:
-    """Alerts active on ``as_of``: opened by then and not resolved before it. Most severe first, new first."""
-    if "alerts" not in existing_relations(con):
+def alerts_for_day(con: duckdb.DuckDBPyConnection, as_of: date, have: set[str] | None = None) -> list[dict[str, Any]]:
+    """Alerts active on ``as_of`` in the state they had then: opened before ``day_end(as_of)`` and
+    not resolved before the day began. ``state`` is 'resolved' only when ``resolved_at`` falls
+    before the cutoff (a later resolution is not known on that day, and ``resolved_at`` is then
+    None). Most severe first, new first."""
+    if "alerts" not in _have(con, have):
         return []
+    cutoff, day_start = day_end(as_of), day_end(as_of - timedelta(days=1))
     rows = _rows(
         con,
         """
-        SELECT rule, key, severity, message, first_seen_at, last_seen_at, state, resolved_at,
-               CAST(first_seen_at AS DATE) = CAST(? AS DATE) AS is_new,
-               resolved_at IS NOT NULL AND CAST(resolved_at AS DATE) = CAST(? AS DATE) AS resolved_today
-        FROM alerts
-        WHERE first_seen_at < ? AND (resolved_at IS NULL OR resolved_at >= ? OR state = 'open')
+        WITH known AS (
+            SELECT *, resolved_at IS NOT NULL AND resolved_at < $cutoff AS resolved_by_then FROM alerts
+            WHERE first_seen_at < $cutoff AND (resolved_at IS NULL OR resolved_at >= $day_start)
+        )
+        SELECT rule, key, severity, message, first_seen_at, least(last_seen_at, $cutoff) AS last_seen_at,
+               CASE WHEN resolved_by_then THEN 'resolved' ELSE 'open' END AS state,
+               CASE WHEN resolved_by_then THEN resolved_at END AS resolved_at,
+               first_seen_at >= $day_start AS is_new,
+               resolved_by_then AS resolved_today
+        FROM known
         """,
-        [as_of, as_of, cutoff(as_of), datetime.combine(as_of, time.min)],
+        {"cutoff": cutoff, "day_start": day_start},  # type: ignore[arg-type]
     )
     return sorted(rows, key=lambda r: (SEVERITY_ORDER.get(r["severity"], 9), not r["is_new"], r["resolved_today"],
                                        r["rule"], r["key"]))
 
 
-def source_health(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict[str, Any]]:
+def source_health(con: duckdb.DuckDBPyConnection, as_of: date, have: set[str] | None = None) -> list[dict[str, Any]]:
     """Per source: last fetch by ``as_of``, its outcome, the last good load and failures that day."""
-    if "fetch_log" not in existing_relations(con):
+    if "fetch_log" not in _have(con, have):
         return []
     return _rows(
         con,
@@ -433,7 +446,7 @@ def source_health(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict[str,
         FROM fetch_log WHERE fetched_at < ?
         GROUP BY source ORDER BY source
         """,
-        [as_of, cutoff(as_of)],
+        [as_of, day_end(as_of)],
     )
 
 
@@ -443,6 +456,7 @@ def source_health(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict[str,
 @dataclass
 class ReportData:
     as_of: date
+    latest_day: date | None = None  # the newest observation day in the warehouse when built
     gpu_history: list[GpuPoint] = field(default_factory=list)
     gpu_now: list[GpuOffering] = field(default_factory=list)
     cheapest_now: dict[str, GpuOffering] = field(default_factory=dict)
@@ -450,7 +464,7 @@ class ReportData:
     cheapest_30d: dict[str, GpuOffering] = field(default_factory=dict)
     tokens_now: list[TokenQuote] = field(default_factory=list)
     tokens_30d: dict[tuple, float] = field(default_factory=dict)
-    token_history: list[TokenQuote] = field(default_factory=list)
+    token_history: list[TokenPoint] = field(default_factory=list)
     changes: list[ChangeSet] = field(default_factory=list)
     scenario_day: date | None = None
     scenarios: list[ScenarioSummary] = field(default_factory=list)
@@ -464,13 +478,23 @@ class ReportData:
         return [q for q in self.tokens_now if q.price_kind == TRAINING_KIND]
 
     @property
+    def is_latest(self) -> bool:
+        """True when this is the report of the newest data (what ``latest.html`` should show)."""
+        return self.latest_day is None or self.as_of >= self.latest_day
+
+    @property
     def is_empty(self) -> bool:
         return not (self.gpu_now or self.tokens_now or self.lifecycle or self.scenarios or self.alerts)
 
 
-def load_report_data(con: duckdb.DuckDBPyConnection, as_of: date) -> ReportData:
-    """Everything the report shows. A section whose query fails is left empty and named in ``problems``."""
-    data = ReportData(as_of=as_of)
+def load_report_data(con: duckdb.DuckDBPyConnection, as_of: date, latest_day: date | None = None) -> ReportData:
+    """Everything the report shows, each snapshot queried once. A section whose query fails is left
+    empty and named in ``problems``."""
+    data = ReportData(as_of=as_of, latest_day=latest_day)
+    have = existing_relations(con)
+    then_gpu: dict[int, list[GpuOffering]] = {n: [] for n in CHANGE_DAYS}
+    then_tokens: dict[int, list[TokenQuote]] = {n: [] for n in CHANGE_DAYS}
+    all_events: list[dict[str, Any]] = []
 
     def attempt(section: str, fill) -> None:  # type: ignore[no-untyped-def]
         try:
@@ -479,35 +503,41 @@ def load_report_data(con: duckdb.DuckDBPyConnection, as_of: date) -> ReportData:
             data.problems.append(f"{section}: {str(exc).splitlines()[0]}")
 
     def gpu() -> None:
-        data.gpu_history = gpu_daily_history(con, as_of)
-        data.gpu_now = gpu_snapshot(con, as_of)
+        data.gpu_history = gpu_daily_history(con, as_of, have=have)
+        data.gpu_now = gpu_snapshot(con, as_of, have)
+        for n in CHANGE_DAYS:
+            then_gpu[n] = gpu_snapshot(con, as_of - timedelta(days=n), have)
         data.cheapest_now = cheapest_by_gpu(data.gpu_now)
-        data.cheapest_yesterday = cheapest_by_gpu(gpu_snapshot(con, as_of - timedelta(days=1)))
-        data.cheapest_30d = cheapest_by_gpu(gpu_snapshot(con, as_of - timedelta(days=30)))
+        data.cheapest_yesterday = cheapest_by_gpu(then_gpu[1])
+        data.cheapest_30d = cheapest_by_gpu(then_gpu[30])
 
     def tokens() -> None:
-        data.tokens_now = token_snapshot(con, as_of)
-        data.tokens_30d = {q.key: q.usd for q in token_snapshot(con, as_of - timedelta(days=30), TRAINING_KIND)}
-        data.token_history = token_history(con, as_of)
-
-    def changes() -> None:
-        data.changes = [change_set(con, as_of, as_of - timedelta(days=n), data.gpu_now, data.tokens_now)
-                        for n in (1, 30)]
-
-    def scenarios() -> None:
-        data.scenario_day, data.scenarios = scenario_catalogue(con, as_of)
+        data.tokens_now = token_snapshot(con, as_of, have=have)
+        for n in CHANGE_DAYS:
+            then_tokens[n] = token_snapshot(con, as_of - timedelta(days=n), have=have)
+        data.tokens_30d = {q.key: q.usd for q in then_tokens[30] if q.price_kind == TRAINING_KIND}
+        data.token_history = token_history(con, as_of, have=have)
 
     def lifecycle() -> None:
-        data.lifecycle = lifecycle_events(con, as_of)
+        all_events[:] = lifecycle_events(con, as_of, lookback_days=None, have=have)
+        since = as_of - timedelta(days=LIFECYCLE_LOOKBACK_DAYS)
+        data.lifecycle = [e for e in all_events if e["effective_date"] is None or e["effective_date"] >= since]
+
+    def changes() -> None:
+        data.changes = [change_set(as_of - timedelta(days=n), then_gpu[n], then_tokens[n],
+                                   data.gpu_now, data.tokens_now, all_events) for n in CHANGE_DAYS]
+
+    def scenarios() -> None:
+        data.scenario_day, data.scenarios = scenario_catalogue(con, as_of, have)
 
     def alerts() -> None:
-        data.alerts = alerts_for_day(con, as_of)
+        data.alerts = alerts_for_day(con, as_of, have)
 
     def sources() -> None:
-        data.sources = source_health(con, as_of)
+        data.sources = source_health(con, as_of, have)
 
-    for name, fill in (("GPU prices", gpu), ("token prices", tokens), ("changes", changes),
-                       ("scenarios", scenarios), ("lifecycle", lifecycle), ("alerts", alerts),
+    for name, fill in (("GPU prices", gpu), ("token prices", tokens), ("lifecycle", lifecycle),
+                       ("changes", changes), ("scenarios", scenarios), ("alerts", alerts),
                        ("sources", sources)):
         attempt(name, fill)
     return data

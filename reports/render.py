@@ -58,10 +58,11 @@ def plotly_js() -> str:
     return get_plotlyjs()
 
 
-def environment() -> jinja2.Environment:
+def environment(autoescape: bool = True, **options: Any) -> jinja2.Environment:
+    """The report's Jinja environment (filters and globals); the markdown summary uses it unescaped."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined,
-        trim_blocks=True, lstrip_blocks=True,
+        loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=autoescape, undefined=jinja2.StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True, **options,
     )
     env.filters.update(usd=usd, pct=pct, day=day, stamp=stamp, direction=direction)
     env.globals.update(pct_change=pct_change)

@@ -1,15 +1,19 @@
-"""A short markdown summary of the daily report, for the Prefect artifact (Prefect-free here)."""
+"""A short markdown summary of the daily report, for the Prefect artifact (Prefect-free here).
+
+Rendered from the same ``ReportData`` as the HTML page (``reports.daily.write_report``), with the
+path of the page actually written.
+"""
 from __future__ import annotations
 
-from datetime import date
+from pathlib import Path
 
 import jinja2
 
-from pricewatch.settings import Settings
-from reports.daily import read_report_data
-from reports.render import TEMPLATES, cheapest_rows, day, pct, pct_change, usd
+from reports.data import ReportData
+from reports.render import cheapest_rows, environment
 
 SHOWN = 8  # rows per list
+UPCOMING_DAYS = 90
 
 
 def cell(value: object) -> str:
@@ -18,19 +22,14 @@ def cell(value: object) -> str:
 
 
 def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=False,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                             keep_trailing_newline=True)
-    env.filters.update(usd=usd, pct=pct, day=day, cell=cell)
-    env.globals.update(pct_change=pct_change)
+    env = environment(autoescape=False, keep_trailing_newline=True)
+    env.filters["cell"] = cell
     return env
 
 
-def markdown_summary(settings: Settings, as_of: date | None = None) -> str:
+def render_summary(data: ReportData, report_path: Path | None = None) -> str:
     """Alerts, cheapest GPUs, changes since yesterday, scenario costs and upcoming wind-downs."""
-    data = read_report_data(settings, as_of)
-    upcoming = [e for e in data.lifecycle if e["days_left"] is not None and 0 <= e["days_left"] <= 90]
+    upcoming = [e for e in data.lifecycle if e["days_left"] is not None and 0 <= e["days_left"] <= UPCOMING_DAYS]
     return _environment().get_template("summary.md.j2").render(
-        data=data, cheapest=cheapest_rows(data), upcoming=upcoming, shown=SHOWN,
-        report_path=settings.reports_dir / f"{data.as_of.isoformat()}.html",
+        data=data, cheapest=cheapest_rows(data), upcoming=upcoming, shown=SHOWN, report_path=report_path,
     )

@@ -9,6 +9,7 @@ A source module exposes ``SOURCE = Source(...)`` with:
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
@@ -37,7 +38,20 @@ class Source:
     network: bool = True
 
 
+_UTF8_BOM = b"\xef\xbb\xbf"
+_HTML_MARKUP = re.compile(rb"<(?:!doctype\s+html|html|head|body)(?=[\s>/])", re.I)
+HTML_SNIFF_BYTES = 1024
+
+
 def looks_like_html_error(body: bytes) -> bool:
-    """True for an HTML page where JSON or markdown was expected (captcha, 404 page, CDN error)."""
-    head = body[:512].lstrip().lower()
-    return head.startswith(b"<!doctype html") or head.startswith(b"<html")
+    """True for an HTML page where JSON or markdown was expected (captcha, 404 page, CDN error).
+
+    The body must start with markup (after a UTF-8 BOM and whitespace: ``<``, which also covers an
+    XML prolog or a leading comment) and have ``<!doctype html``, ``<html``, ``<head`` or ``<body``
+    in its first KB. JSON (``{``/``[``) and markdown (``#``, text) that merely mention "<html"
+    somewhere are not HTML pages."""
+    head = body[:HTML_SNIFF_BYTES]
+    if head.startswith(_UTF8_BOM):
+        head = head[len(_UTF8_BOM):]
+    head = head.lstrip()
+    return head.startswith(b"<") and _HTML_MARKUP.search(head) is not None

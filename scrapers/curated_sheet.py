@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,8 +50,9 @@ def parse(body: bytes, *, ext: str, origin: str) -> ParseResult:
     prices: list[TokenPrice] = []
     for line, row in enumerate(reader, start=2):
         field = f"line {line}"
-        provider, model, method, kind = (row["provider"].strip(), row["model"].strip(),
-                                         row["method"].strip(), row["price_kind"].strip())
+        # a short row has None for its missing cells: read them as blank, then complain below
+        cells = {c: (row.get(c) or "").strip() for c in REQUIRED_COLUMNS}
+        provider, model, method, kind = cells["provider"], cells["model"], cells["method"], cells["price_kind"]
         check_vocabulary(NAME, f"{origin} ({field})", provider=provider, method=method, price_kind=kind)
         if not model:
             raise ParseError(NAME, f"{field}: model", "empty model", origin)
@@ -59,15 +61,17 @@ def parse(body: bytes, *, ext: str, origin: str) -> ParseResult:
             raise ParseError(NAME, f"{field}: model", f"size bucket {model!r} is not like '<=16B', "
                              "'16.1B-80B' or '>300B'", origin)
         try:
-            usd = float(row["usd"])
+            usd = float(cells["usd"])
         except ValueError:
-            raise ParseError(NAME, f"{field}: usd", f"not a number: {row['usd']!r}", origin) from None
+            raise ParseError(NAME, f"{field}: usd", f"not a number: {cells['usd']!r}", origin) from None
+        if not math.isfinite(usd):
+            raise ParseError(NAME, f"{field}: usd", f"not a finite price: {cells['usd']!r}", origin)
         if usd < 0:
             raise ParseError(NAME, f"{field}: usd", f"negative price {usd}", origin)
-        as_of = parse_date(row["as_of"])
+        as_of = parse_date(cells["as_of"])
         if as_of is None:
-            raise ParseError(NAME, f"{field}: as_of", f"not a YYYY-MM-DD date: {row['as_of']!r}", origin)
-        prices.append(TokenPrice(provider, model, method, kind, usd, row["source_url"].strip() or None, as_of))
+            raise ParseError(NAME, f"{field}: as_of", f"not a YYYY-MM-DD date: {cells['as_of']!r}", origin)
+        prices.append(TokenPrice(provider, model, method, kind, usd, cells["source_url"] or None, as_of))
     if not prices:
         raise ParseError(NAME, "rows", "the sheet has no price rows", origin)
     return ParseResult(token_prices=prices)

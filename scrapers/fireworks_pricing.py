@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import TYPE_CHECKING
 
@@ -51,27 +52,52 @@ def fetch(client: "HttpClient", settings: "Settings") -> list[RawPayload | Fetch
     return fetch_urls(client, NAME, [(ESTIMATOR_URL, "md"), (CHANGELOG_URL, "md")])
 
 
+def _number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
 def _band_prices(raw: str, origin: str) -> list[TokenPrice]:
+    """Bands sorted by ``maxParams`` (the open-ended band, ``null``, last); each band's label runs
+    from just above the previous band's edge to its own."""
     try:
         bands = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise ParseError(NAME, "price bands", f"embedded JSON does not parse: {exc}", origin) from None
+    for i, band in enumerate(bands):
+        where = f"price bands[{i}]"
+        if not isinstance(band, dict) or "sft" not in band:
+            raise ParseError(NAME, where, f"band {band!r} has no 'sft' price", origin)
+        high = band.get("maxParams")
+        if high is not None and not (_number(high) and high > 0):
+            raise ParseError(NAME, f"{where}.maxParams", f"{high!r} is not a parameter count "
+                             "(a number such as 16e9, or null for the open-ended band)", origin)
+        for key in ("sft", "dpo"):
+            if band.get(key) is not None and not _number(band[key]):
+                raise ParseError(NAME, f"{where}.{key}", f"{band[key]!r} is not a price in USD per 1M tokens", origin)
+    if sum(1 for b in bands if b.get("maxParams") is None) > 1:
+        raise ParseError(NAME, "price bands[].maxParams", "more than one open-ended band (maxParams null)", origin)
+    ordered = sorted(bands, key=lambda b: (b["maxParams"] is None, b["maxParams"] or 0))
     prices: list[TokenPrice] = []
     low: float | None = None
-    for band in bands:
-        if not isinstance(band, dict) or "sft" not in band:
-            raise ParseError(NAME, "price bands", f"band {band!r} has no 'sft' price", origin)
-        high = band.get("maxParams")
+    for band in ordered:
+        high = band["maxParams"]
         high_b = None if high is None else float(high) / 1e9
-        if low is None and high_b is not None:
-            label = size_bucket(None, high_b)
-        elif high_b is None:
-            label = size_bucket(low, None)
-        else:
-            label = size_bucket(round(low + 0.1, 3), high_b)
+        try:
+            if low is None:
+                label = size_bucket(None, high_b) if high_b is not None else None
+            elif high_b is None:
+                label = size_bucket(low, None)
+            else:
+                label = size_bucket(round(low + 0.1, 3), high_b)
+        except ValueError as exc:
+            raise ParseError(NAME, "price bands[].maxParams", f"bands do not make ordered size buckets: {exc}",
+                             origin) from None
+        if label is None:
+            raise ParseError(NAME, "price bands[].maxParams", "the only band is open-ended (maxParams null): "
+                             "no size edges to read", origin)
         for key, method in (("sft", "sft_lora"), ("dpo", "dpo_lora")):
             value = band.get(key)
-            if isinstance(value, (int, float)) and value > 0:
+            if value is not None and value > 0:
                 prices.append(TokenPrice("fireworks", label, method, "training_per_1m_tokens", float(value), ESTIMATOR_PAGE))
         low = high_b
     return prices

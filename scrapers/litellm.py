@@ -11,8 +11,8 @@ Kept for the providers we track (provider = the model's provider):
 * ``deprecation_date`` (LiteLLM sets it to the shutdown date) → a ``retired`` event; for ``ft:``
   keys the event is ``inference_shutdown`` on the ``ft:<base>`` id.
 
-Prices are USD per token, read as decimals and multiplied by 1e6. A missing field is unknown,
-never 0. ``cache_creation_input_token_cost`` is not a cached-input price and is not used (it is
+Prices are USD per token, read as decimals and multiplied by 1e6 (``token_common.per_token_usd``):
+a missing, zero or negative field is unknown, never a price. ``cache_creation_input_token_cost`` is not a cached-input price and is not used (it is
 misfiled on ``ft:gpt-4o-2024-11-20``; a warning says so).
 """
 from __future__ import annotations
@@ -25,8 +25,7 @@ from typing import TYPE_CHECKING, Any
 from scrapers.base import Source
 from scrapers.errors import ParseError
 from scrapers.records import FetchFailure, LifecycleEvent, ParseResult, RawPayload, TokenPrice
-from scrapers.token_common import (fetch_urls, guard_page, parse_date, per_token_to_per_1m, real_date,
-                                   size_bucket)
+from scrapers.token_common import fetch_urls, guard_page, parse_date, per_token_usd, real_date, size_bucket
 
 if TYPE_CHECKING:  # pragma: no cover
     from pricewatch.settings import Settings
@@ -60,23 +59,20 @@ def bucket_from_key(key: str) -> str | None:
     if key == "fireworks-ai-56b-to-176b":  # LiteLLM's MoE tier, without "moe" in its name
         return None
     rest = match.group(1)
-    if m := re.fullmatch(r"up-to-(\d+(?:\.\d+)?)b", rest):
-        return size_bucket(None, float(m[1]))
-    if m := re.fullmatch(r"above-(\d+(?:\.\d+)?)b", rest):
-        return size_bucket(float(m[1]), None)
-    if m := re.fullmatch(r"(\d+(?:\.\d+)?)b-(?:to-)?(\d+(?:\.\d+)?)b", rest):
-        return size_bucket(float(m[1]), float(m[2]))
+    try:
+        if m := re.fullmatch(r"up-to-(\d+(?:\.\d+)?)b", rest):
+            return size_bucket(None, float(m[1]))
+        if m := re.fullmatch(r"above-(\d+(?:\.\d+)?)b", rest):
+            return size_bucket(float(m[1]), None)
+        if m := re.fullmatch(r"(\d+(?:\.\d+)?)b-(?:to-)?(\d+(?:\.\d+)?)b", rest):
+            return size_bucket(float(m[1]), float(m[2]))
+    except ValueError:  # an inverted range ("8b-4b"): no bucket, like any key we cannot place
+        return None
     return None
 
 
 def _usd(entry: dict[str, Any], field: str) -> float | None:
-    value = entry.get(field)
-    if value is None or isinstance(value, bool) or not isinstance(value, (int, float, Decimal, str)):
-        return None
-    try:
-        return per_token_to_per_1m(value)
-    except ArithmeticError:
-        return None
+    return per_token_usd(entry.get(field))
 
 
 def _model(key: str) -> str:
@@ -110,8 +106,6 @@ def parse(body: bytes, *, ext: str, origin: str) -> ParseResult:
             continue  # MoE / default bucket keys: no bucket label for them
         model = bucket or (key[3:] if fine_tuned else _model(key))
         inp, out = _usd(entry, "input_cost_per_token"), _usd(entry, "output_cost_per_token")
-        if inp == 0 and out == 0:
-            continue  # placeholder entries, not a price
         kinds = (("ft_input_per_1m", inp), ("ft_cached_input_per_1m", _usd(entry, "cache_read_input_token_cost")),
                  ("ft_output_per_1m", out)) if fine_tuned else (("base_input_per_1m", inp), ("base_output_per_1m", out))
         for kind, usd in kinds:

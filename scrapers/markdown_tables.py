@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 _ESCAPED_PIPE = "\x00PIPE\x00"
-_ALIGN_CELL = re.compile(r"^:?-{3,}:?$")
+_ALIGN_CELL = re.compile(r"^:?-+:?$")  # GFM: one hyphen is enough (":-", "-:")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 
 
@@ -18,7 +18,6 @@ class MarkdownTable:
     header: list[str]
     rows: list[list[str]]
     heading: str = ""  # the nearest heading above the table (any level)
-    line_no: int = 0
 
     def column(self, *needles: str, exclude: tuple[str, ...] = ()) -> int | None:
         """Index of the first column whose lowercased header contains any needle."""
@@ -27,14 +26,10 @@ class MarkdownTable:
                 return i
         return None
 
-    def dicts(self) -> list[dict[str, str]]:
-        return [dict(zip(self.header, row)) for row in self.rows]
-
 
 @dataclass
 class Section:
     title: str
-    level: int
     body: str
     tables: list[MarkdownTable] = field(default_factory=list)
 
@@ -77,7 +72,7 @@ def find_tables(text: str) -> list[MarkdownTable]:
                 cells += [""] * (len(header) - len(cells))
                 rows.append(cells[: len(header)])
                 j += 1
-            tables.append(MarkdownTable(header, rows, heading, i + 1))
+            tables.append(MarkdownTable(header, rows, heading))
             i = j
             continue
         i += 1
@@ -94,7 +89,7 @@ def sections(text: str, level: int = 3) -> list[Section]:
     def close() -> None:
         if title is not None:
             chunk = "\n".join(body)
-            found.append(Section(title, level, chunk, find_tables(chunk)))
+            found.append(Section(title, chunk, find_tables(chunk)))
 
     for line in text.splitlines():
         match = marker.match(line)

@@ -21,7 +21,7 @@ from scrapers.base import Source
 from scrapers.errors import ParseError
 from scrapers.markdown_tables import MarkdownTable, find_tables, strip_markup
 from scrapers.records import FetchFailure, ParseResult, RawPayload, TokenPrice
-from scrapers.token_common import fetch_urls, guard_page, parse_usd
+from scrapers.token_common import fetch_urls, guard_page, plausible_usd
 
 if TYPE_CHECKING:  # pragma: no cover
     from pricewatch.settings import Settings
@@ -46,13 +46,7 @@ def _is_fine_tuning_table(table: MarkdownTable) -> bool:
 
 
 def _price(cell: str, warnings: list[str], where: str) -> float | None:
-    usd = parse_usd(cell)
-    if usd is None:
-        return None
-    if not PLAUSIBLE_USD[0] <= usd <= PLAUSIBLE_USD[1]:
-        warnings.append(f"{NAME}: implausible price {cell!r} for {where}; skipped")
-        return None
-    return usd
+    return plausible_usd(cell, PLAUSIBLE_USD, warnings, NAME, where)
 
 
 def _fine_tuning(table: MarkdownTable, warnings: list[str], origin: str) -> list[TokenPrice]:

@@ -13,13 +13,12 @@ Google models are not mapped to Vertex either (they may be served by AI Studio).
 from __future__ import annotations
 
 import json
-from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from scrapers.base import Source
 from scrapers.errors import ParseError
 from scrapers.records import FetchFailure, LifecycleEvent, ParseResult, RawPayload, TokenPrice
-from scrapers.token_common import fetch_urls, guard_page, parse_date, per_token_to_per_1m, real_date
+from scrapers.token_common import fetch_urls, guard_page, parse_date, per_token_usd, real_date
 
 if TYPE_CHECKING:  # pragma: no cover
     from pricewatch.settings import Settings
@@ -34,18 +33,6 @@ AUTHORS = {"openai": "openai"}
 
 def fetch(client: "HttpClient", settings: "Settings") -> list[RawPayload | FetchFailure]:
     return fetch_urls(client, NAME, [(URL, "json")])
-
-
-def _per_1m(value: Any) -> float | None:
-    if value is None:
-        return None
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        return None
-    if amount < 0:  # "-1": variable pricing (routers)
-        return None
-    return per_token_to_per_1m(amount)
 
 
 def parse(body: bytes, *, ext: str, origin: str) -> ParseResult:
@@ -72,8 +59,8 @@ def parse(body: bytes, *, ext: str, origin: str) -> ParseResult:
         if not isinstance(pricing, dict) or "prompt" not in pricing:
             raise ParseError(NAME, f"data[{entry['id']}].pricing.prompt", "model without a prompt price", origin)
         for field, kind in (("prompt", "base_input_per_1m"), ("completion", "base_output_per_1m")):
-            usd = _per_1m(pricing.get(field))
-            if usd is not None and usd > 0:
+            usd = per_token_usd(pricing.get(field))  # "-1" (variable) and "0" are not prices
+            if usd is not None:
                 prices.append(TokenPrice(provider, model, "inference", kind, usd, url))
         expires = real_date(parse_date(str(entry.get("expiration_date") or "")))
         if expires is not None:

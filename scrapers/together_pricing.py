@@ -19,7 +19,8 @@ from scrapers.errors import ParseError
 from scrapers.html_tables import find_html_tables
 from scrapers.markdown_tables import MarkdownTable
 from scrapers.records import FetchFailure, ParseResult, RawPayload, TokenPrice
-from scrapers.token_common import expand_model_group, fetch_urls, guard_page, parse_usd, size_bucket_from_text
+from scrapers.token_common import (expand_model_group, fetch_urls, guard_page, parse_usd, plausible_usd,
+                                   size_bucket_from_text)
 
 if TYPE_CHECKING:  # pragma: no cover
     from pricewatch.settings import Settings
@@ -49,11 +50,7 @@ def _price_columns(table: MarkdownTable) -> dict[int, str]:
 
 
 def _usd(cell: str, warnings: list[str], where: str) -> float | None:
-    usd = parse_usd(cell)
-    if usd is not None and not PLAUSIBLE_USD[0] <= usd <= PLAUSIBLE_USD[1]:
-        warnings.append(f"{NAME}: implausible price {cell!r} for {where}; skipped")
-        return None
-    return usd
+    return plausible_usd(cell, PLAUSIBLE_USD, warnings, NAME, where)
 
 
 def parse(body: bytes, *, ext: str, origin: str) -> ParseResult:

@@ -3,7 +3,9 @@
 * ``guard_page``: reject what is not the page we expect (HTML error pages where markdown/JSON
   was expected, truncated or bloated bodies, pages missing their required markers), in the
   manner of modeldeprecations.dev's fetch guards.
-* ``parse_date`` / ``parse_usd``: the mixed date formats and price cells of provider pages.
+* ``parse_date`` / ``parse_usd``: the mixed date formats and price cells of provider pages;
+  ``plausible_usd``: a price cell within a plausibility window (else a warning and None);
+  ``per_token_usd``: an aggregator's USD-per-token value as USD per 1M tokens (one rule for 0).
 * ``size_bucket``: the size-bucket vocabulary (``<=16B``, ``16.1B-80B``, ``>300B``) that the cost
   engine parses with ``SIZE_BUCKET_RE``.
 * ``fetch_urls``: the common ``fetch`` body (GET each URL, wrap unreachable ones as failures).
@@ -86,9 +88,38 @@ def parse_usd(text: str | None) -> float | None:
     return float(match.group(1).replace(",", ""))
 
 
+def plausible_usd(cell: str | None, bounds: tuple[float, float], warnings: list[str], source: str,
+                  where: str) -> float | None:
+    """The price in a provider-page cell, or None: blank/"-" cells, and amounts outside
+    ``bounds`` (a misread cell, a unit change), which also add a warning naming the cell."""
+    usd = parse_usd(cell)
+    if usd is None:
+        return None
+    if not bounds[0] <= usd <= bounds[1]:
+        warnings.append(f"{source}: implausible price {cell!r} for {where}; skipped")
+        return None
+    return usd
+
+
 def per_token_to_per_1m(value: Decimal | float | str) -> float:
     """USD per token → USD per 1M tokens, exact in decimal (1.875e-06 → 1.875)."""
     return round(float(Decimal(str(value)) * Decimal(1_000_000)), 9)
+
+
+def per_token_usd(value: object) -> float | None:
+    """An aggregator's USD-per-token value as USD per 1M tokens, or None when it is not a price:
+    missing, not a number (booleans, text), not finite, negative (OpenRouter's "-1" = variable
+    price) or zero (aggregators write 0 for "unknown" and for placeholder entries, never for a
+    real free price we would compare with a provider page)."""
+    if value is None or isinstance(value, bool) or not isinstance(value, (int, float, Decimal, str)):
+        return None
+    try:
+        amount = Decimal(str(value).strip())
+    except ArithmeticError:
+        return None
+    if not amount.is_finite() or amount <= 0:
+        return None
+    return per_token_to_per_1m(amount)
 
 
 def size_bucket(low_b: float | None, high_b: float | None) -> str:
@@ -105,33 +136,35 @@ def size_bucket(low_b: float | None, high_b: float | None) -> str:
         label = f"{fmt(low_b)}B-{fmt(high_b)}B"
     else:
         raise ValueError("a size bucket needs at least one bound")
-    assert SIZE_BUCKET_RE.match(label), label
+    if low_b is not None and high_b is not None and low_b >= high_b:
+        raise ValueError(f"size bucket {label!r}: the lower bound must be below the upper bound")
+    if not SIZE_BUCKET_RE.match(label):
+        raise ValueError(f"size bucket {label!r} is not like '<=16B', '16.1B-80B' or '>300B'")
     return label
 
 
 _BUCKET_UP_TO = re.compile(r"(?:up to|≤|<=)\s*(\d+(?:\.\d+)?)\s*B\b", re.I)
 _BUCKET_ABOVE = re.compile(r"(?:>|\babove|\bover)\s*(\d+(?:\.\d+)?)\s*B\b", re.I)
-_BUCKET_RANGE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*B?\s*[-–]\s*(\d+(?:\.\d+)?)\s*B\b", re.I)
+# A range label starts the cell ("17B–69B", "70-100B", "Models 17B - 69B"): a range further on
+# is a model name in an example ("Models >300B (e.g. Llama-3-70B)"), not the bucket.
+_BUCKET_RANGE = re.compile(r"^(?:[A-Za-z]+\s+)?(\d+(?:\.\d+)?)\s*B?\s*[-–]\s*(\d+(?:\.\d+)?)\s*B\b", re.I)
+_PARENTHESES = re.compile(r"\([^)]*\)")
 
 
-def size_bucket_from_text(text: str, *, exclusive_low_step: float | None = None) -> str | None:
+def size_bucket_from_text(text: str) -> str | None:
     """A provider's size label as a bucket: "Up to 16B" → ``<=16B``; "17B–69B" → ``17B-69B``;
-    "70-100B" → ``70B-100B``; "Models >300B (e.g. ...)" → ``>300B``.
-
-    ``exclusive_low_step``: for providers whose range labels share their lower edge with the
-    previous bucket's upper edge ("16.1B - 80B" then "80B - 300B" on Fireworks), add this step
-    to a whole-number lower bound so buckets do not overlap ("80B - 300B" → ``80.1B-300B``).
-    None means not a size bucket."""
-    cleaned = normalise_text(text)
-    if m := _BUCKET_UP_TO.search(cleaned):
-        return size_bucket(None, float(m[1]))
-    if m := _BUCKET_RANGE.search(cleaned):
-        low = float(m[1])
-        if exclusive_low_step and low == int(low):
-            low = round(low + exclusive_low_step, 3)
-        return size_bucket(low, float(m[2]))
-    if m := _BUCKET_ABOVE.search(cleaned):
-        return size_bucket(float(m[1]), None)
+    "70-100B" → ``70B-100B``; "Models >300B (e.g. Llama-3-70B)" → ``>300B`` (text in parentheses
+    is an example, never the bound). None means not a size bucket (or an inverted range)."""
+    cleaned = _PARENTHESES.sub(" ", normalise_text(text)).strip()
+    try:
+        if m := _BUCKET_UP_TO.search(cleaned):
+            return size_bucket(None, float(m[1]))
+        if m := _BUCKET_ABOVE.search(cleaned):
+            return size_bucket(float(m[1]), None)
+        if m := _BUCKET_RANGE.search(cleaned):
+            return size_bucket(float(m[1]), float(m[2]))
+    except ValueError:
+        return None
     return None
 
 

@@ -8,7 +8,8 @@
   A firm retirement date gives a ``retired`` event (with the replacement column); "... or later",
   "No sooner than ...", "No retirement date announced" and blanks give none.
 
-``parse`` tells the two payloads apart by content.
+``parse`` tells the two payloads apart by their tables: a table with "Model ID" and "Retirement"
+columns is the lifecycle page; otherwise tables whose price columns say "tuning" and "per 1M".
 """
 from __future__ import annotations
 
@@ -17,9 +18,9 @@ from typing import TYPE_CHECKING
 
 from scrapers.base import Source
 from scrapers.errors import ParseError
-from scrapers.markdown_tables import find_tables, strip_markup
+from scrapers.markdown_tables import MarkdownTable, find_tables, strip_markup
 from scrapers.records import FetchFailure, LifecycleEvent, ParseResult, RawPayload, TokenPrice
-from scrapers.token_common import fetch_urls, guard_page, parse_date, parse_usd
+from scrapers.token_common import fetch_urls, guard_page, parse_date, plausible_usd
 
 if TYPE_CHECKING:  # pragma: no cover
     from pricewatch.settings import Settings
@@ -32,6 +33,7 @@ PRICING_PAGE = "https://cloud.google.com/vertex-ai/generative-ai/pricing"
 VERSIONS_PAGE = "https://docs.cloud.google.com/gemini-enterprise-agent-platform/models/model-versions"
 MIN_BYTES, MAX_BYTES = 500, 3_000_000
 PLAUSIBLE_USD = (0.01, 1_000.0)
+_PER_1M = re.compile(r"per\s*1\s*m\b|per\s+(?:one\s+)?million")
 
 
 def fetch(client: "HttpClient", settings: "Settings") -> list[RawPayload | FetchFailure]:
@@ -44,8 +46,10 @@ def model_id(display: str) -> str:
 
 
 def _method(header: str) -> str | None:
+    """The method of a tuning-price column; None unless the header names tuning AND the unit
+    (per 1M training tokens): a price per 1K tokens or per hour must not be read as per 1M."""
     text = header.lower()
-    if "training token" not in text and "tuning" not in text:
+    if not _PER_1M.search(text) or ("tuning" not in text and "training token" not in text):
         return None
     if "preference" in text or "dpo" in text:
         return "dpo_lora"
@@ -54,9 +58,13 @@ def _method(header: str) -> str | None:
     return None
 
 
-def _tuning_prices(text: str, warnings: list[str]) -> list[TokenPrice]:
+def _is_retirement_table(table: MarkdownTable) -> bool:
+    return table.column("model id") is not None and table.column("retirement") is not None
+
+
+def _tuning_prices(tables: list[MarkdownTable], warnings: list[str]) -> list[TokenPrice]:
     prices: list[TokenPrice] = []
-    for table in find_tables(text):
+    for table in tables:
         col_model = table.column("model")
         columns = {i: m for i, h in enumerate(table.header) if i != col_model and (m := _method(h))}
         if col_model is None or not columns:
@@ -64,23 +72,18 @@ def _tuning_prices(text: str, warnings: list[str]) -> list[TokenPrice]:
         for row in table.rows:
             model = model_id(row[col_model])
             for col, method in columns.items():
-                usd = parse_usd(row[col])
+                usd = plausible_usd(row[col], PLAUSIBLE_USD, warnings, NAME, f"{model} {method}")
                 if usd is None:
-                    continue
-                if not PLAUSIBLE_USD[0] <= usd <= PLAUSIBLE_USD[1]:
-                    warnings.append(f"{NAME}: implausible tuning price {row[col]!r} for {model}; skipped")
                     continue
                 prices.append(TokenPrice("vertex", model, method, "training_per_1m_tokens", usd, PRICING_PAGE))
     return prices
 
 
-def _retirements(text: str) -> list[LifecycleEvent]:
+def _retirements(tables: list[MarkdownTable]) -> list[LifecycleEvent]:
     events: list[LifecycleEvent] = []
-    for table in find_tables(text):
+    for table in tables:
         col_model, col_retire = table.column("model id"), table.column("retirement")
         col_repl = table.column("replacement", "upgrade")
-        if col_model is None or col_retire is None:
-            continue
         for row in table.rows:
             when = parse_date(row[col_retire])
             if when is None:
@@ -94,13 +97,14 @@ def _retirements(text: str) -> list[LifecycleEvent]:
 def parse(body: bytes, *, ext: str, origin: str) -> ParseResult:
     text = guard_page(NAME, body, origin, min_bytes=MIN_BYTES, max_bytes=MAX_BYTES)
     warnings: list[str] = []
-    if "retirement date" in text.lower() and "model id" in text.lower():
-        events = _retirements(text)
+    tables = find_tables(text)
+    if retirement_tables := [t for t in tables if _is_retirement_table(t)]:
+        events = _retirements(retirement_tables)
         if not events:
             raise ParseError(NAME, "retirement tables", "model-versions page without a readable "
                              "'Model ID | Release date | Retirement date' row", origin)
         return ParseResult(lifecycle_events=events)
-    prices = _tuning_prices(text, warnings)
+    prices = _tuning_prices(tables, warnings)
     if not prices:
         raise ParseError(NAME, "tuning table", "no table with a Model column and a tuning price per 1M "
                          "training tokens; the pricing page changed or this is not it", origin)

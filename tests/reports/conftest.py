@@ -46,6 +46,8 @@ TOKEN_PRICES = {
     ("together", "<=16B", "sft_lora"): [(FIRST_DAY, 0.50), (date(2026, 1, 20), 0.48)],
 }
 
+AGGREGATOR_TRAINING_USD = (24.0, 26.0)  # invented: LiteLLM's (wrong) gpt-4.1 training price, by day parity
+
 LIFECYCLE = [  # (event, first seen)
     (LifecycleEvent("openai", "codex-mini-latest", "inference_shutdown", date(2026, 2, 12),
                     announced_date=date(2025, 11, 17), replacement="gpt-5-codex-mini"), FIRST_DAY),
@@ -111,12 +113,22 @@ def build_history(db_path: Path, days: int = 37) -> None:
                 fid = insert_fetch_log(con, FetchLogEntry(provider, f"https://{provider}.example/prices", at, at,
                                                           "replay", "ok", records_parsed=len(offers)))
                 load_gpu_offers(con, offers, at, fid)
-            prices = [TokenPrice(p, m, meth, "training_per_1m_tokens", price_on(s, day))
-                      for (p, m, meth), s in TOKEN_PRICES.items()]
-            prices.append(TokenPrice("openai", "gpt-4.1-2025-04-14", "sft_full", "ft_input_per_1m", 3.0))
+            for source, provider in (("openai_pricing", "openai"), ("together_pricing", "together")):
+                prices = [TokenPrice(p, m, meth, "training_per_1m_tokens", price_on(s, day))
+                          for (p, m, meth), s in TOKEN_PRICES.items() if p == provider]
+                if provider == "openai":
+                    prices.append(TokenPrice("openai", "gpt-4.1-2025-04-14", "inference", "ft_input_per_1m", 3.0))
+                fid = insert_fetch_log(con, FetchLogEntry(source, f"https://{provider}.example/pricing", at, at,
+                                                          "replay", "ok", records_parsed=len(prices)))
+                load_token_prices(con, prices, at, source, fid)
+            # The aggregator disagrees on alternate days and prices a line no provider page has:
+            # neither may ever show as the price of record.
+            aggregated = [TokenPrice("openai", "gpt-4.1-2025-04-14", "sft_full", "training_per_1m_tokens",
+                                     AGGREGATOR_TRAINING_USD[i % 2]),
+                          TokenPrice("openai", "gpt-4o-2024-08-06", "inference", "ft_output_per_1m", 15.0)]
             fid = insert_fetch_log(con, FetchLogEntry("litellm", "https://litellm.example/prices.json", at, at,
-                                                      "replay", "ok", records_parsed=len(prices)))
-            load_token_prices(con, prices, at, "litellm", fid)
+                                                      "replay", "ok", records_parsed=len(aggregated)))
+            load_token_prices(con, aggregated, at, "litellm", fid)
             seen = [ev for ev, first in LIFECYCLE if first <= day]
             load_lifecycle_events(con, seen, at, "openai_deprecations", None)
         insert_scenarios(con)

@@ -5,10 +5,11 @@ from datetime import date, datetime, timedelta
 
 import duckdb
 
+from reports.daily import newest_day
 from reports.data import (
     PriceChange, alerts_for_day, cheapest_by_gpu, diff_prices, gpu_daily_history, gpu_snapshot,
-    gpu_sort_key, latest_observation_date, lifecycle_events, load_report_data, scenario_catalogue,
-    source_health, token_history, token_snapshot,
+    gpu_sort_key, lifecycle_events, load_report_data, scenario_catalogue, source_health, token_history,
+    token_snapshot,
 )
 from scrapers.records import LifecycleEvent
 from warehouse.db import read_connection, write_connection
@@ -18,15 +19,15 @@ AS_OF = date(2026, 2, 11)
 
 
 def test_as_of_defaults_to_the_newest_observation_day(con_history):
-    assert latest_observation_date(con_history) == AS_OF
+    assert newest_day(con_history) == AS_OF
 
 
 def test_an_empty_or_unmigrated_warehouse_has_no_as_of_day(tmp_path, empty):
     duckdb.connect(str(tmp_path / "bare.duckdb")).close()
     with read_connection(tmp_path / "bare.duckdb") as con:
-        assert latest_observation_date(con) is None
+        assert newest_day(con) is None
     with read_connection(empty.db_path) as con:
-        assert latest_observation_date(con) is None
+        assert newest_day(con) is None
 
 
 def test_gpus_are_ordered_h100_a100_l40s_rtx4090_then_the_rest():
@@ -71,7 +72,9 @@ def test_token_snapshot_is_the_latest_price_known_on_the_day(con_history):
 
 def test_token_history_holds_only_training_prices(con_history):
     history = token_history(con_history, AS_OF)
-    assert {q.price_kind for q in history} == {"training_per_1m_tokens"}
+    assert {(q.provider, q.model, q.method) for q in history} == {
+        ("openai", "gpt-4.1-2025-04-14", "sft_full"), ("openai", "gpt-4o-mini-2024-07-18", "sft_full"),
+        ("together", "<=16B", "sft_lora")}
     assert len(history) == 3 * 37
 
 
@@ -144,17 +147,17 @@ def test_source_health_counts_failures_of_the_day(con_history):
 
 def test_missing_tables_give_empty_sections_not_errors(tmp_path):
     path = tmp_path / "partial.duckdb"
-    con = duckdb.connect(str(path))
+    con = duckdb.connect(str(path))  # tables of an early schema, without the as-of macros of migration 005
     con.execute("CREATE TABLE token_observations (observed_at TIMESTAMP, provider VARCHAR, model VARCHAR, "
                 "method VARCHAR, price_kind VARCHAR, usd DOUBLE, source VARCHAR)")
     con.execute("CREATE VIEW token_price_history AS SELECT * FROM token_observations")
     con.execute("INSERT INTO token_observations VALUES ('2026-02-11 06:00', 'openai', 'gpt-4.1', 'sft_full', "
-                "'training_per_1m_tokens', 25.0, 'litellm')")
+                "'training_per_1m_tokens', 25.0, 'openai_pricing')")
     con.close()
     with read_connection(path) as con:
         data = load_report_data(con, AS_OF)
     assert data.problems == []
-    assert [q.model for q in data.training_now] == ["gpt-4.1"]
+    assert data.training_now == [] and data.token_history == []
     assert data.gpu_now == [] and data.scenarios == [] and data.alerts == [] and data.lifecycle == []
 
 
@@ -177,3 +180,55 @@ def test_cheapest_skips_committed_tiers_unless_nothing_else(settings):
     only_reserved = GpuOffering("B200 180GB", "runpod", "reserved_6m", 4.00, 1, None, at, None)
     cheapest = cheapest_by_gpu([reserved, on_demand, only_reserved])
     assert cheapest["H100 SXM 80GB"] is on_demand and cheapest["B200 180GB"] is only_reserved
+
+
+def test_aggregator_prices_never_are_the_price_of_record(con_history):
+    snapshot = {q.key: q for q in token_snapshot(con_history, AS_OF)}
+    assert {q.source for q in snapshot.values()} == {"openai_pricing", "together_pricing"}
+    assert snapshot[("openai", "gpt-4.1-2025-04-14", "sft_full", "training_per_1m_tokens")].usd == 25.00
+    assert ("openai", "gpt-4o-2024-08-06", "inference", "ft_output_per_1m") not in snapshot  # only LiteLLM has it
+    assert all(p.source != "litellm" for p in token_history(con_history, AS_OF))
+
+
+def test_an_aggregator_flip_flopping_is_not_a_price_change(con_history):
+    yesterday, month = load_report_data(con_history, AS_OF).changes
+    assert yesterday.tokens == []
+    assert [c.label for c in month.tokens] == ["together · <=16B · sft_lora · training_per_1m_tokens"]
+
+
+def test_token_history_covers_the_gpu_chart_window_only(con_history):
+    history = token_history(con_history, AS_OF, days=5)
+    assert {p.day for p in history} == {AS_OF - timedelta(days=n) for n in range(5)}
+
+
+def test_a_lifecycle_event_reported_by_two_sources_is_listed_once_from_the_best_source(settings):
+    event = LifecycleEvent("openai", "gpt-4-0314", "retired", date(2026, 3, 26))
+    with write_connection(settings.db_path) as con:
+        load_lifecycle_events(con, [event], datetime(2026, 2, 1, 6), "litellm", None)
+        load_lifecycle_events(con, [event], datetime(2026, 2, 2, 6), "openai_deprecations", None)
+    with read_connection(settings.db_path) as con:
+        data = load_report_data(con, date(2026, 2, 11))
+    assert [(e["model"], e["source"]) for e in data.lifecycle] == [("gpt-4-0314", "openai_deprecations")]
+    assert [len(cs.new_events) for cs in data.changes] == [0, 1]
+
+
+def test_a_past_day_shows_the_alert_state_of_that_day(con_history):
+    alerts = {a["rule"]: a for a in alerts_for_day(con_history, date(2026, 2, 1))}
+    assert alerts["source_failing"]["state"] == "open"  # resolved on 2026-02-02, after that day
+    assert alerts["source_failing"]["resolved_at"] is None and not alerts["source_failing"]["resolved_today"]
+    resolved = {a["rule"]: a for a in alerts_for_day(con_history, date(2026, 2, 2))}["source_failing"]
+    assert resolved["state"] == "resolved" and resolved["resolved_today"]
+
+
+def test_an_offering_its_provider_stopped_listing_leaves_the_snapshot(settings):
+    from scrapers.records import GpuOffer
+    from warehouse.load import load_gpu_offers
+
+    h100 = GpuOffer("runpod", "H100 SXM|secure|1", "H100 SXM 80GB", "H100 SXM", 1, "secure", 2.69, 2.69)
+    a100 = GpuOffer("runpod", "A100 SXM|secure|1", "A100 SXM 80GB", "A100 SXM", 1, "secure", 1.49, 1.49)
+    with write_connection(settings.db_path) as con:
+        load_gpu_offers(con, [h100, a100], datetime(2026, 2, 10, 6), 1)
+        load_gpu_offers(con, [h100], datetime(2026, 2, 11, 6), 2)
+    with read_connection(settings.db_path) as con:
+        assert [o.gpu_model for o in gpu_snapshot(con, date(2026, 2, 10))] == ["H100 SXM 80GB", "A100 SXM 80GB"]
+        assert [o.gpu_model for o in gpu_snapshot(con, date(2026, 2, 11))] == ["H100 SXM 80GB"]

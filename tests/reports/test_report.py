@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from pricewatch.cli import main
-from reports.daily import render_latest, write_report
-from reports.summary import markdown_summary
+from reports.daily import latest_summary, read_report_data, render_latest, write_report
+from reports.summary import render_summary
 from warehouse.db import WarehouseMissing
 
 AS_OF = date(2026, 2, 11)
@@ -79,7 +79,7 @@ def test_cli_report_rejects_a_bad_date(history):
 
 
 def test_markdown_summary_names_alerts_cheapest_gpus_scenarios_and_wind_downs(history):
-    text = markdown_summary(history)
+    text = render_summary(read_report_data(history))
     assert text.startswith("# pricewatch report · 2026-02-11")
     assert "**critical** lifecycle_soon" in text
     assert "| H100 SXM 80GB | runpod · secure | $2.690 | -3.6% | -10.0% |" in text
@@ -89,5 +89,29 @@ def test_markdown_summary_names_alerts_cheapest_gpus_scenarios_and_wind_downs(hi
 
 
 def test_markdown_summary_of_an_empty_warehouse_says_no_data(empty):
-    text = markdown_summary(empty, as_of=AS_OF)
+    text = render_summary(read_report_data(empty, as_of=AS_OF))
     assert "**No data for 2026-02-11**" in text and "Not repriced yet." in text
+
+
+def test_a_report_for_a_past_day_never_replaces_latest(history):
+    latest = write_report(history)
+    before = (history.reports_dir / "latest.html").read_bytes()
+    past = write_report(history, as_of=date(2026, 1, 20))
+    assert latest.wrote_latest and not past.wrote_latest
+    assert past.path == history.reports_dir / "2026-01-20.html" and past.path.exists()
+    assert (history.reports_dir / "latest.html").read_bytes() == before
+    assert latest_summary(history).startswith("# pricewatch report · 2026-02-11")
+
+
+def test_the_summary_names_the_page_actually_written(history, tmp_path):
+    out = tmp_path / "elsewhere.html"
+    written = write_report(history, out=out)
+    assert f"Full report: `{out}`" in written.summary_markdown
+    assert latest_summary(history) is None  # --out writes only that file
+
+
+def test_render_latest_writes_the_summary_of_the_same_build_for_the_flow(history):
+    render_latest(history)
+    text = latest_summary(history)
+    assert text.startswith("# pricewatch report · 2026-02-11")
+    assert f"Full report: `{history.reports_dir / '2026-02-11.html'}`" in text
