@@ -47,6 +47,3 @@ class Band:
 
     def rounded(self, digits: int = 4) -> list[float]:
         return [round(v, digits) for v in self.as_list()]
-
-
-ZERO = Band.point(0.0)

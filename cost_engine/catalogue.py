@@ -5,6 +5,8 @@ Route strings:
   hosted:<provider>[:<model>]                          e.g. "hosted:openai:gpt-4o-mini", "hosted:together"
 A hosted model on a size-bucket provider (Together, Fireworks) is a label; the bucket comes from
 the scenario's parameter count unless the label is itself a priced model id.
+Commitment tiers (reserved terms, clusters) are priced only by a route that names the tier, e.g.
+"gpu:H100 SXM 80GB:8:runpod:reserved_1m", never as a plain route's cheapest offer.
 """
 from __future__ import annotations
 
@@ -110,7 +112,7 @@ class Serving(_Strict):
     gpu_count: int = 1
     hours_per_month: float = 730.0
     months: float = 1.0
-    tiers: list[str] | None = None  # default: every tier except spot/interruptible ones
+    tiers: list[str] | None = None  # default: every tier except interruptible and commitment ones
 
     @field_validator("gpu")
     @classmethod

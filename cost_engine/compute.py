@@ -4,7 +4,8 @@ Self-hosted training time is derived from FLOPs, never looked up:
 
     T_eff     = training tokens / packing_eff
     F_tok     = k·N (+ 12·L·d·s when s >= 4096);  k = 6 full, 4 LoRA/QLoRA
-    t_compute = T_eff × F_tok / (n_gpu × peak × MFU × scale_eff)
+    MFU       = MFU_kN × F_tok / (k·N)       (the bands are measured on the k·N basis, notes "Conventions")
+    t_compute = T_eff × F_tok / (n_gpu × peak × MFU × scale_eff)   (= T_eff × k·N / (… × MFU_kN × …))
     t_qlora   = micro_steps_per_gpu × n_pass × N/1e9 × c_deq × (2.0 TB/s / bandwidth)   (QLoRA only)
     wall_h    = (t_compute + t_qlora) / 3600 + fixed_overhead_h
     gpu_hours = n_gpu × wall_h
@@ -47,7 +48,7 @@ C_DEQ = Band(0.006, 0.0085, 0.011)
 # Per-run fixed overhead (download, load, merge, save), engineering judgement, notes §6.1.
 OVERHEAD_SMALL_H = Band(0.25, 0.375, 0.5)
 OVERHEAD_LARGE_H = Band(1.0, 1.5, 2.0)
-ATTENTION_FROM_SEQ = 4096   # notes §2.1: include the attention term whenever s >= 4k
+ATTENTION_FROM_SEQ = 4096   # notes §2.1: include the attention term whenever s >= 4k (and rescale MFU)
 FRAGMENTATION = 1.15        # notes §6.2: (W + A + Lg) × 1.15 + 1.0 GB
 CUDA_CONTEXT_GB = 1.0
 
@@ -167,10 +168,14 @@ class GpuTimeEstimate:
     inputs: dict[str, Any] = field(default_factory=dict)
 
 
+def weight_flops_per_token(arch: ModelArch, method: str) -> float:
+    """k·N: the basis the MFU bands were measured on (k = 6 full, 4 LoRA/QLoRA)."""
+    return (6.0 if method == "full" else 4.0) * arch.params
+
+
 def flops_per_token(arch: ModelArch, method: str, seq_len: int) -> float:
-    k = 6.0 if method == "full" else 4.0
     attention = 12.0 * arch.layers * arch.hidden * seq_len if seq_len >= ATTENTION_FROM_SEQ else 0.0
-    return k * arch.params + attention
+    return weight_flops_per_token(arch, method) + attention
 
 
 def mfu_band(method: str, mode: str, gpu: GpuSpec, n_gpu: int) -> Band:
@@ -195,7 +200,10 @@ def gpu_training_time(arch: ModelArch, setup: TrainingSetup, gpu: GpuSpec, n_gpu
     memory = memory_plan(arch, setup, gpu, n_gpu)
     t_eff = setup.tokens / setup.packing_eff
     f_tok = flops_per_token(arch, setup.method, setup.seq_len)
-    mfu = mfu_band(setup.method, memory.mode, gpu, n_gpu)
+    mfu_kn = mfu_band(setup.method, memory.mode, gpu, n_gpu)
+    # The bands are on the k·N basis (notes, "Conventions"): with the attention term in F_tok the
+    # same run has a proportionally higher MFU, so time does not jump where the term starts.
+    mfu = mfu_kn * (f_tok / weight_flops_per_token(arch, setup.method))
     scale = scale_band(setup.method, memory.mode, n_gpu)
     peak = gpu.peak_tflops * 1e12
     # Favourable ends for the low estimate: high MFU, high scaling efficiency.
@@ -211,7 +219,8 @@ def gpu_training_time(arch: ModelArch, setup: TrainingSetup, gpu: GpuSpec, n_gpu
     inputs = {
         "tokens_processed": round(t_eff),
         "flops_per_token": f_tok,
-        "mfu": mfu.as_list(),
+        "mfu": mfu_kn.as_list(),
+        "mfu_on_flops_per_token_basis": mfu.rounded(4),
         "scale_eff": scale.as_list(),
         "peak_tflops": gpu.peak_tflops,
         "peak_verified": gpu.verified,

@@ -2,65 +2,75 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
 from cost_engine.snapshot import Event, GpuPrice, PriceSnapshot, TokenObs
+from scrapers.registry import DATED_SOURCES
+from warehouse.asof import day_end
 from warehouse.db import transaction
 
 
-def _day_end(as_of: date) -> datetime:
-    return datetime.combine(as_of + timedelta(days=1), datetime.min.time())
-
-
 def load_snapshot(con: duckdb.DuckDBPyConnection, as_of: date, staleness_days: int = 45) -> PriceSnapshot:
-    """Latest observation per offering at or before the end of the as_of day (ASOF semantics).
+    """What was known by the end of the as_of day, through the shared as-of macros (005_source_rank.sql).
 
-    Lifecycle events count only once seen (first_seen_at on or before as_of); per event identity
-    (provider, model, event, scope) the newest row seen by then wins (it supersedes older dates).
+    * GPU: the offerings in each provider's last load (``gpu_offerings_as_of``): an offering the
+      provider stopped listing is gone, not still priced at its last price.
+    * Tokens: each source's last load, plus the newest dated curated-sheet row per price line
+      (``token_prices_as_of``); ``snapshot.find_token_price`` then ranks them.
+    * Lifecycle: one event per (provider, model, event, scope), not superseded by then, from the
+      best-ranked source (``lifecycle_events_as_of``): an aggregator seen later never overrides a
+      provider page's date.
     """
-    end = _day_end(as_of)
+    end = day_end(as_of)
     gpu = [GpuPrice(provider=r[0], offering_key=r[1], gpu_model=r[2], gpu_count=int(r[3]), tier=r[4],
                     usd_per_gpu_hour=float(r[5]), observed_at=r[6], source_fetch_id=r[7], region=r[8])
            for r in con.execute(
                "SELECT provider, offering_key, gpu_model, gpu_count, tier, usd_per_gpu_hour, observed_at, "
-               "source_fetch_id, region FROM gpu_price_history WHERE observed_at < ? "
-               "QUALIFY row_number() OVER (PARTITION BY provider, offering_key ORDER BY observed_at DESC) = 1",
-               [end]).fetchall()
-           if r[2] is not None and r[5] is not None and r[5] > 0]
+               "source_fetch_id, region FROM gpu_offerings_as_of(?) "
+               "WHERE gpu_model IS NOT NULL AND usd_per_gpu_hour > 0 ORDER BY provider, offering_key",
+               [end]).fetchall()]
     tokens = [TokenObs(provider=r[0], model=r[1], method=r[2], price_kind=r[3], usd=float(r[4]), source=r[5],
                        observed_at=r[6], source_fetch_id=r[7], source_url=r[8])
               for r in con.execute(
                   "SELECT provider, model, method, price_kind, usd, source, observed_at, source_fetch_id, source_url "
-                  "FROM token_price_history WHERE observed_at < ? "
-                  "QUALIFY row_number() OVER (PARTITION BY source, provider, model, method, price_kind "
-                  "ORDER BY observed_at DESC) = 1", [end]).fetchall()]
+                  "FROM token_prices_as_of(?) ORDER BY source_rank, source, provider, model, method, price_kind",
+                  [end]).fetchall()]
     events = [Event(provider=r[0], model=r[1], event=r[2], effective_date=r[3], scope=r[4] or "", event_id=r[5],
                     source=r[6] or "", source_url=r[7], replacement=r[8], first_seen_at=r[9])
               for r in con.execute(
                   "SELECT provider, model, event, effective_date, scope, event_id, source, source_url, replacement, "
-                  "first_seen_at FROM model_lifecycle_events WHERE first_seen_at < ? "
-                  "QUALIFY row_number() OVER (PARTITION BY provider, model, event, scope "
-                  "ORDER BY first_seen_at DESC, event_id DESC) = 1", [end]).fetchall()]
+                  "first_seen_at FROM lifecycle_events_as_of(?) ORDER BY provider, model, event, scope",
+                  [end]).fetchall()]
     return PriceSnapshot(as_of=as_of, gpu=gpu, tokens=tokens, events=events, staleness_days=staleness_days)
 
 
-def latest_observation_date(con: duckdb.DuckDBPyConnection) -> date | None:
+def first_observation_date(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The first day anything was fetched (GPU or token price, lifecycle sighting); the curated
+    sheet's own row dates do not count (they are as-of dates, not fetches). None when empty."""
+    placeholders = ", ".join("?" for _ in DATED_SOURCES)
     row = con.execute(
-        "SELECT max(d) FROM (SELECT max(observed_at)::DATE AS d FROM gpu_observations "
-        "UNION ALL SELECT max(observed_at)::DATE FROM token_observations)").fetchone()
+        "SELECT min(t)::DATE FROM (SELECT min(observed_at) AS t FROM gpu_observations "
+        f"UNION ALL SELECT min(observed_at) FROM token_observations WHERE source NOT IN ({placeholders}) "
+        "UNION ALL SELECT min(first_seen_at) FROM lifecycle_events)", list(DATED_SOURCES)).fetchone()
     return row[0] if row else None
 
 
-def latest_repriced_date(con: duckdb.DuckDBPyConnection, on_or_before: date | None = None) -> date | None:
-    if on_or_before is None:
-        row = con.execute("SELECT max(as_of) FROM scenario_costs").fetchone()
-    else:
-        row = con.execute("SELECT max(as_of) FROM scenario_costs WHERE as_of <= ?", [on_or_before]).fetchone()
+def latest_repriced_date(con: duckdb.DuckDBPyConnection) -> date | None:
+    row = con.execute("SELECT max(as_of) FROM scenario_costs").fetchone()
     return row[0] if row else None
+
+
+def unpriced_days(con: duckdb.DuckDBPyConnection, start: date, end: date) -> list[date]:
+    """Days in [start, end] with no scenario_costs rows, oldest first."""
+    if end < start:
+        return []
+    done = {r[0] for r in con.execute("SELECT DISTINCT as_of FROM scenario_costs WHERE as_of BETWEEN ? AND ?",
+                                      [start, end]).fetchall()}
+    return [d for d in (start + timedelta(days=i) for i in range((end - start).days + 1)) if d not in done]
 
 
 COLUMNS = ("as_of", "scenario", "route", "layer", "usd_low", "usd_mid", "usd_high", "available", "reason",

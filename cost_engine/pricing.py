@@ -12,12 +12,12 @@ from typing import Any
 from cost_engine import availability
 from cost_engine.bands import Band
 from cost_engine.catalogue import OPEN_WEIGHT_PROVIDERS, Catalogue, RouteSpec, Scenario
-from cost_engine.compute import (break_even_months, gpu_training_time, hosted_training_cost,
-                                 monthly_token_spend)
+from cost_engine.compute import (GpuTimeEstimate, billed_tokens, break_even_months, gpu_training_time,
+                                 hosted_training_cost, monthly_token_spend)
 from cost_engine.gpus import gpu_spec
-from cost_engine.snapshot import (INTERRUPTIBLE_TIERS, PriceSnapshot, effective_usd_per_gpu_hour,
-                                  find_token_price, gpu_groups, gpu_provenance, pick_gpu_price,
-                                  token_provenance)
+from cost_engine.snapshot import (PriceSnapshot, effective_usd_per_gpu_hour, find_token_price, gpu_groups,
+                                  gpu_provenance, pick_gpu_price, token_provenance)
+from scrapers.records import COMMITTED_TIERS, INTERRUPTIBLE_TIERS
 
 LAYERS = ("compute", "data", "engineering", "serving", "inference", "total")
 
@@ -49,7 +49,9 @@ class RouteEstimate:
 
 def expand_routes(spec: RouteSpec, snap: PriceSnapshot) -> list[RouteSpec]:
     """A gpu route without provider and tier becomes: the cheapest offer, then one route per
-    provider/tier that prices the GPU (on-demand and spot side by side)."""
+    provider/tier that prices the GPU (on-demand and spot side by side). Commitment tiers
+    (reserved terms, clusters) are neither the cheapest offer nor expanded: a catalogue route
+    that names one (``gpu:<GPU>:<n>:runpod:reserved_1m``) prices it explicitly."""
     if spec.kind != "gpu" or (spec.provider and spec.tier):
         return [spec]
     groups = gpu_groups(snap, spec.gpu or "", provider=spec.provider)
@@ -64,20 +66,35 @@ def _training_methods(method: str, provider: str) -> list[str]:
     return ["sft_lora"] if provider in OPEN_WEIGHT_PROVIDERS else ["sft_lora", "sft_full"]
 
 
-def _serving(scenario: Scenario, snap: PriceSnapshot, reasons: list[str], prov: list[dict[str, Any]]) -> LayerCost:
+@dataclass
+class _Serving:
+    """The serving layer of a scenario, priced once and shared by every route that serves."""
+    cost: LayerCost
+    reasons: list[str]
+    provenance: list[dict[str, Any]]
+
+
+def _serving(scenario: Scenario, snap: PriceSnapshot) -> _Serving:
     s = scenario.serving
     assert s is not None
     price = pick_gpu_price(snap, s.gpu, s.gpu_count, tiers=s.tiers,
-                           exclude_tiers=() if s.tiers else INTERRUPTIBLE_TIERS)
+                           exclude_tiers=COMMITTED_TIERS + INTERRUPTIBLE_TIERS)
     inputs: dict[str, Any] = {"gpu": s.gpu, "gpu_count": s.gpu_count, "hours_per_month": s.hours_per_month,
-                              "months": s.months, "tiers": s.tiers or "all but spot/interruptible"}
+                              "months": s.months,
+                              "tiers": s.tiers or "all but spot/interruptible and reserved/cluster commitments"}
     if price is None:
-        reasons.append(f"no serving price for {s.gpu} at or before {snap.as_of}")
-        return LayerCost(None, inputs)
+        return _Serving(LayerCost(None, inputs), [f"no serving price for {s.gpu} at or before {snap.as_of}"], [])
     p = _gpu_prov(price, s.gpu_count, snap)
-    prov.append(p)
     inputs["price"] = p
-    return LayerCost(Band.point(s.gpu_count * s.hours_per_month * s.months * p["usd_effective"]), inputs)
+    return _Serving(LayerCost(Band.point(s.gpu_count * s.hours_per_month * s.months * p["usd_effective"]), inputs),
+                    [], [p])
+
+
+@dataclass
+class _ScenarioWork:
+    """What every route of one scenario shares on one day: computed once, not per route."""
+    serving: _Serving | None = None
+    times: dict[tuple[str, int], GpuTimeEstimate] = field(default_factory=dict)
 
 
 def _gpu_prov(price, count: int, snap: PriceSnapshot) -> dict[str, Any]:
@@ -96,9 +113,12 @@ def _stale_notes(prov: list[dict[str, Any]]) -> list[str]:
 
 
 def _price_gpu_route(scenario: Scenario, catalogue: Catalogue, spec: RouteSpec, snap: PriceSnapshot,
-                     reasons: list[str], prov: list[dict[str, Any]]) -> LayerCost:
+                     reasons: list[str], prov: list[dict[str, Any]], work: _ScenarioWork) -> LayerCost:
     gpu = gpu_spec(spec.gpu or "")
-    est = gpu_training_time(catalogue.arch(scenario), scenario.setup(), gpu, spec.count)
+    key = (gpu.name, spec.count)
+    if key not in work.times:
+        work.times[key] = gpu_training_time(catalogue.arch(scenario), scenario.setup(), gpu, spec.count)
+    est = work.times[key]
     inputs: dict[str, Any] = {"method": scenario.method, "runs": scenario.runs,
                               "training_tokens": scenario.training_tokens, **est.inputs,
                               "gpu_hours_per_run": est.gpu_hours.rounded(3)}
@@ -126,8 +146,9 @@ def _price_hosted_route(scenario: Scenario, catalogue: Catalogue, spec: RouteSpe
     provider = spec.provider or ""
     price = find_token_price(snap, provider, spec.model, params, _training_methods(scenario.method, provider),
                              "training_per_1m_tokens")
+    billed = billed_tokens(scenario.tokens_per_epoch, scenario.epochs)
     inputs: dict[str, Any] = {"method": scenario.method, "runs": scenario.runs, "epochs": scenario.epochs,
-                              "billed_tokens_per_run": scenario.training_tokens, "params": params}
+                              "billed_tokens_per_run": billed, "params": params}
     if price is None:
         label = spec.model or f"{params / 1e9:g}B"
         reasons.append(f"no training price for {provider} {label} ({scenario.method}) at or before {snap.as_of}")
@@ -141,13 +162,19 @@ def _price_hosted_route(scenario: Scenario, catalogue: Catalogue, spec: RouteSpe
     if minimum is not None:
         prov.append(token_provenance(minimum, snap))
         inputs["min_charge"] = minimum.usd
-    per_run = hosted_training_cost(scenario.training_tokens, price.usd, minimum.usd if minimum else None)
+    per_run = hosted_training_cost(billed, price.usd, minimum.usd if minimum else None)
     inputs["usd_per_run"] = round(per_run, 6)
     return LayerCost(Band.point(per_run * scenario.runs), inputs)
 
 
 def _inference(scenario: Scenario, catalogue: Catalogue, spec: RouteSpec, snap: PriceSnapshot,
-               compute: LayerCost, reasons: list[str], prov: list[dict[str, Any]]) -> LayerCost:
+               layers: dict[str, LayerCost], reasons: list[str], prov: list[dict[str, Any]]) -> LayerCost:
+    """Hosted inference of the tuned model, and the break-even against the base model.
+
+    Break-even (notes §6.4): months = one-off / monthly saving, where the one-off is compute +
+    data + engineering (``break_even_months``); ``break_even_months_training_only`` uses the
+    training compute alone. Mid values of each band.
+    """
     inf = scenario.inference
     assert inf is not None
     params = catalogue.params(scenario)
@@ -180,25 +207,34 @@ def _inference(scenario: Scenario, catalogue: Catalogue, spec: RouteSpec, snap: 
         base_month = monthly_token_spend(inf.requests_per_month, inf.input_tokens + inf.base_prompt_overhead_tokens,
                                          inf.output_tokens, b_in.usd, b_out.usd)
         inputs["base_usd_per_month"] = round(base_month, 4)
-        one_off = compute.usd.mid if compute.usd else None
-        if one_off is None:
-            inputs["break_even_months"] = None
+        one_off_parts = [layers[n].usd for n in ("compute", "data", "engineering")]
+        if any(part is None for part in one_off_parts):
+            inputs["break_even_months"] = inputs["break_even_months_training_only"] = None
             inputs["break_even_reason"] = "no training cost"
         else:
+            training = one_off_parts[0].mid  # type: ignore[union-attr]
+            one_off = sum(part.mid for part in one_off_parts)  # type: ignore[union-attr]
             months, why = break_even_months(one_off, base_month, ft_month)
+            months_training, _ = break_even_months(training, base_month, ft_month)
+            inputs["one_off_usd"] = round(one_off, 4)
+            inputs["one_off_basis"] = "compute + data + engineering (mid)"
             inputs["break_even_months"] = None if months is None else round(months, 3)
+            inputs["break_even_months_training_only"] = None if months_training is None else round(months_training, 3)
             inputs["break_even_reason"] = why
     return LayerCost(Band.point(ft_month * inf.months), inputs)
 
 
-def price_route(scenario: Scenario, catalogue: Catalogue, spec: RouteSpec, snap: PriceSnapshot) -> RouteEstimate:
+def price_route(scenario: Scenario, catalogue: Catalogue, spec: RouteSpec, snap: PriceSnapshot,
+                work: _ScenarioWork | None = None) -> RouteEstimate:
+    """Price one route; ``work`` carries what the scenario's routes share (see ``price_scenario``)."""
+    work = work if work is not None else _ScenarioWork()
     reasons: list[str] = []
     prov: list[dict[str, Any]] = []
     layers: dict[str, LayerCost] = {}
     blockers: list[str] = []
     notices: list[dict[str, Any]] = []
     if spec.kind == "gpu":
-        layers["compute"] = _price_gpu_route(scenario, catalogue, spec, snap, reasons, prov)
+        layers["compute"] = _price_gpu_route(scenario, catalogue, spec, snap, reasons, prov, work)
     else:
         needs_inference = scenario.inference is not None
         blockers = availability.route_blockers(snap.events, spec, snap.as_of, needs_inference=needs_inference,
@@ -218,9 +254,13 @@ def price_route(scenario: Scenario, catalogue: Catalogue, spec: RouteSpec, snap:
         {"labour_usd": labour.as_list(), "failed_share": failed.as_list(),
          "note": "labour + failed_share × compute"})
     if spec.kind == "hosted" and scenario.inference is not None:
-        layers["inference"] = _inference(scenario, catalogue, spec, snap, layers["compute"], reasons, prov)
+        layers["inference"] = _inference(scenario, catalogue, spec, snap, layers, reasons, prov)
     elif scenario.serving is not None and (spec.kind == "gpu" or spec.provider in OPEN_WEIGHT_PROVIDERS):
-        layers["serving"] = _serving(scenario, snap, reasons, prov)
+        if work.serving is None:
+            work.serving = _serving(scenario, snap)
+        layers["serving"] = work.serving.cost
+        reasons.extend(work.serving.reasons)
+        prov.extend(work.serving.provenance)
     parts = [layers[name].usd for name in LAYERS if name in layers]
     total = None if any(p is None for p in parts) else sum(parts[1:], parts[0])  # type: ignore[arg-type]
     reasons = blockers + reasons
@@ -236,12 +276,13 @@ def price_route(scenario: Scenario, catalogue: Catalogue, spec: RouteSpec, snap:
 def price_scenario(scenario: Scenario, catalogue: Catalogue, snap: PriceSnapshot) -> list[RouteEstimate]:
     routes: list[RouteEstimate] = []
     seen: set[str] = set()
+    work = _ScenarioWork()   # serving and GPU-hours per (GPU, count): once per scenario, not per route
     for spec in scenario.route_specs():
         for expanded in expand_routes(spec, snap):
             if expanded.name in seen:
                 continue
             seen.add(expanded.name)
-            routes.append(price_route(scenario, catalogue, expanded, snap))
+            routes.append(price_route(scenario, catalogue, expanded, snap, work))
     candidates = [r for r in routes if r.available and r.total is not None]
     if candidates:
         # Fresh prices beat stale ones, as for the cheapest offer; then the lowest total mid.

@@ -11,7 +11,7 @@ import duckdb
 from cost_engine.catalogue import Catalogue, load_catalogue
 from cost_engine.loader import load_snapshot, replace_scenario_costs
 from cost_engine.pricing import LAYERS, RouteEstimate, price_catalogue
-from cost_engine.snapshot import PriceSnapshot
+from warehouse.asof import latest_observation_date
 
 
 @dataclass
@@ -46,10 +46,6 @@ def estimate_rows(estimates: list[RouteEstimate], as_of: date, computed_at: date
     return rows
 
 
-def estimate(catalogue: Catalogue, snap: PriceSnapshot) -> list[RouteEstimate]:
-    return price_catalogue(catalogue, snap)
-
-
 def reprice(con: duckdb.DuckDBPyConnection, as_of: date, catalogue: Catalogue | None = None,
             computed_at: datetime | None = None) -> RepriceSummary:
     """Price the whole catalogue as of ``as_of`` and replace that day's scenario_costs rows."""
@@ -66,6 +62,23 @@ def days(start: date, end: date) -> list[date]:
     if end < start:
         raise ValueError(f"--to {end} is before --from {start}")
     return [start + timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def clamp_to_observations(con: duckdb.DuckDBPyConnection, start: date,
+                          end: date) -> tuple[date | None, list[str]]:
+    """The last day of a requested range that can be priced, and warnings.
+
+    Days after the newest observation would only repeat its prices under a later date, so the
+    range ends there. Returns (None, [why]) when nothing in the range can be priced.
+    """
+    latest = latest_observation_date(con)
+    if latest is None:
+        return None, ["no price observations in the warehouse yet; nothing to price"]
+    if start > latest:
+        return None, [f"--from {start} is after the newest observation ({latest}); nothing to price"]
+    if end > latest:
+        return latest, [f"warning: --to {end} is after the newest observation; repricing up to {latest}"]
+    return end, []
 
 
 def backfill(con: duckdb.DuckDBPyConnection, start: date, end: date, catalogue: Catalogue | None = None,

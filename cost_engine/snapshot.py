@@ -1,9 +1,15 @@
 """An as-of price snapshot and the pure rules that pick prices out of it.
 
-As-of semantics: per offering (GPU: provider + offering_key; tokens: source + provider + model +
-method + price_kind) the latest observation at or before the end of the as_of day. An
-observation older than ``staleness_days`` before as_of is *stale*: still usable, flagged in the
-route's reason and provenance, and passed over for a fresh one when choosing the cheapest offer.
+As-of semantics (loaded by ``cost_engine.loader`` through the shared SQL macros of
+warehouse/migrations/005_source_rank.sql): GPU offerings listed in each provider's last load
+before the end of the as_of day; token prices in each source's last load (for the dated curated
+sheet, the newest row per price line). An observation older than ``staleness_days`` before
+as_of is *stale*: still usable, flagged in the route's reason and provenance, and passed over
+for a fresh one when choosing a price.
+
+Tiers: commitment tiers (``COMMITTED_TIERS``: reserved terms, clusters) are never candidates for
+an hourly price unless a route or ``serving.tiers`` names them; serving also skips
+``INTERRUPTIBLE_TIERS`` unless named.
 """
 from __future__ import annotations
 
@@ -12,14 +18,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-AGGREGATOR_SOURCES = ("litellm", "openrouter")   # never used for training prices
-CURATED_SOURCES = ("curated_sheet",)
-INTERRUPTIBLE_TIERS = ("spot", "secure_spot", "community_spot", "interruptible")
-TRAINING_KINDS = ("training_per_1m_tokens", "min_charge")
+from scrapers.records import COMMITTED_TIERS
+from scrapers.registry import AGGREGATOR_SOURCES, source_rank
+from scrapers.token_common import SIZE_BUCKET_RE
+
+TRAINING_KINDS = ("training_per_1m_tokens", "min_charge")   # aggregators never price these
 
 _DATED = re.compile(r"^(?P<base>.+?)-\d{4}-\d{2}-\d{2}$")
 _VERSIONED = re.compile(r"^(?P<base>.+?)-\d{3}$")      # Vertex ids such as gemini-2.0-flash-001
-_BUCKET = re.compile(r"^<=(\d+(?:\.\d+)?)B$|^(\d+(?:\.\d+)?)B-(\d+(?:\.\d+)?)B$|^>(\d+(?:\.\d+)?)B$")
 
 
 @dataclass(frozen=True)
@@ -92,11 +98,12 @@ def token_provenance(t: TokenObs, snap: PriceSnapshot) -> dict[str, Any]:
 # ---------------------------------------------------------------- GPU prices
 
 def gpu_groups(snap: PriceSnapshot, gpu_model: str, provider: str | None = None,
-               tier: str | None = None) -> list[tuple[str, str]]:
-    """(provider, tier) pairs that price this GPU in the snapshot, sorted."""
+               tier: str | None = None, exclude_tiers: tuple[str, ...] = COMMITTED_TIERS) -> list[tuple[str, str]]:
+    """(provider, tier) pairs that price this GPU in the snapshot, sorted; ``exclude_tiers``
+    (default: commitment tiers) are left out unless ``tier`` names one."""
     return sorted({(p.provider, p.tier) for p in snap.gpu
                    if p.gpu_model == gpu_model and (provider is None or p.provider == provider)
-                   and (tier is None or p.tier == tier)})
+                   and (p.tier == tier if tier is not None else p.tier not in exclude_tiers)})
 
 
 def effective_usd_per_gpu_hour(p: GpuPrice, count: int) -> float:
@@ -107,16 +114,25 @@ def effective_usd_per_gpu_hour(p: GpuPrice, count: int) -> float:
 
 def pick_gpu_price(snap: PriceSnapshot, gpu_model: str, count: int, *, provider: str | None = None,
                    tier: str | None = None, tiers: list[str] | None = None,
-                   exclude_tiers: tuple[str, ...] = ()) -> GpuPrice | None:
+                   exclude_tiers: tuple[str, ...] = COMMITTED_TIERS) -> GpuPrice | None:
     """The cheapest offering for ``count`` GPUs of a model, by effective price per needed GPU.
 
+    Candidates: the named ``tier``, else the named ``tiers``, else every tier but
+    ``exclude_tiers`` (default: the commitment tiers, whose hourly figure is only the rate of a
+    reserved term or a cluster contract, not what an hour costs).
     Within one provider and tier an offering of exactly ``count`` GPUs (Lambda instance sizes) is
     preferred; otherwise a smaller offering's per-GPU price (rent several), or a larger instance
     paid in full. Fresh observations beat stale ones.
     """
+    def wanted(t: str) -> bool:
+        if tier is not None:
+            return t == tier
+        if tiers is not None:
+            return t in tiers
+        return t not in exclude_tiers
+
     rows = [p for p in snap.gpu if p.gpu_model == gpu_model
-            and (provider is None or p.provider == provider) and (tier is None or p.tier == tier)
-            and (tiers is None or p.tier in tiers) and p.tier not in exclude_tiers]
+            and (provider is None or p.provider == provider) and wanted(p.tier)]
 
     def key(p: GpuPrice) -> tuple:
         return (effective_usd_per_gpu_hour(p, count), p.provider, p.tier, p.offering_key)
@@ -160,14 +176,15 @@ def model_matches(route_model: str, model_id: str) -> bool:
 
 def bucket_range(label: str) -> tuple[float, float] | None:
     """'<=16B' → (0, 16); '16.1B-80B' → (16.1, 80); '>80B' → (80 exclusive, inf). None if not a bucket."""
-    m = _BUCKET.match(label.replace(" ", ""))
-    if not m:
+    label = label.replace(" ", "")
+    if not SIZE_BUCKET_RE.match(label):   # the scrapers' bucket vocabulary (scrapers.token_common)
         return None
-    if m.group(1):
-        return 0.0, float(m.group(1))
-    if m.group(2):
-        return float(m.group(2)), float(m.group(3))
-    return float(m.group(4)) + 1e-9, float("inf")
+    numbers = [float(x) for x in re.findall(r"\d+(?:\.\d+)?", label)]
+    if label.startswith("<="):
+        return 0.0, numbers[0]
+    if label.startswith(">"):
+        return numbers[0] + 1e-9, float("inf")
+    return numbers[0], numbers[1]
 
 
 def in_bucket(label: str, params: float) -> bool:
@@ -175,21 +192,14 @@ def in_bucket(label: str, params: float) -> bool:
     return r is not None and r[0] <= params / 1e9 <= r[1]
 
 
-def source_rank(source: str) -> int:
-    if source in AGGREGATOR_SOURCES:
-        return 2
-    if source in CURATED_SOURCES:
-        return 1
-    return 0
-
-
 def find_token_price(snap: PriceSnapshot, provider: str, model: str | None, params: float | None,
                      methods: list[str], kind: str) -> TokenObs | None:
     """Best observation for provider/model (or size bucket)/method/kind.
 
     Preference: the first method in ``methods`` that has any price; an exact model id over a size
-    bucket; a provider page over the curated sheet over an aggregator (aggregators never for
-    training kinds); then the newest observation.
+    bucket; then, in this order: a fresh observation over a stale one; a provider page over the
+    curated sheet over an aggregator (``scrapers.registry.source_rank``; aggregators never for
+    training kinds); the newest observation; the model id (for a stable choice).
     """
     allow_aggregators = kind not in TRAINING_KINDS
     for method in methods:
@@ -199,6 +209,6 @@ def find_token_price(snap: PriceSnapshot, provider: str, model: str | None, para
         bucketed = [t for t in rows if params is not None and in_bucket(t.model, params)]
         pool = named or bucketed
         if pool:
-            return min(pool, key=lambda t: (source_rank(t.source), -t.observed_at.timestamp(),
-                                             snap.is_stale(t.observed_at), t.model))
+            return min(pool, key=lambda t: (snap.is_stale(t.observed_at), source_rank(t.source),
+                                             -t.observed_at.timestamp(), t.model))
     return None

@@ -12,17 +12,7 @@ import click
 from pricewatch.output import FORMATS, render
 
 _date = click.DateTime(formats=["%Y-%m-%d"])
-
-
-def _db_option(f):  # same semantics as pricewatch.cli.db_option (not imported: cli imports us)
-    return click.option("--db", "db", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                        help="DuckDB warehouse file. Default: $PRICEWATCH_DB or data/pricewatch.duckdb.")(f)
-
-
-def _settings(db: Path | None):
-    from pricewatch.settings import Settings
-
-    return Settings.from_env().with_db(db)
+NO_PRICES = "error: the warehouse has no prices yet; run `pricewatch run --offline` first"
 
 
 def _day(value: datetime | None) -> date | None:
@@ -53,38 +43,31 @@ def _provenance_text(prov: list[dict[str, Any]]) -> str:
 
 
 def _cheapest(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Per scenario, the route the engine marked cheapest (else the available total with the lowest mid)."""
-    best: dict[str, dict[str, Any]] = {}
-    for r in rows:
-        if r["layer"] != "total" or not r["available"] or r["usd_mid"] is None:
-            continue
-        if (r.get("inputs") or {}).get("cheapest_in_scenario"):
-            best[r["scenario"]] = r
-            continue
-        if (best.get(r["scenario"], {}).get("inputs") or {}).get("cheapest_in_scenario"):
-            continue
-        cur = best.get(r["scenario"])
-        if cur is None or (r["usd_mid"], r["route"]) < (cur["usd_mid"], cur["route"]):
-            best[r["scenario"]] = r
-    return best
+    """Per scenario, the total row the engine marked ``cheapest_in_scenario``."""
+    return {r["scenario"]: r for r in rows
+            if r["layer"] == "total" and (r.get("inputs") or {}).get("cheapest_in_scenario")}
 
 
 def register(group: click.Group) -> None:
+    # Imported here, not at module level: pricewatch.cli imports this module while it loads.
+    from pricewatch.cli import db_option, settings_for
+
     @group.command("reprice")
     @click.option("--from", "start", type=_date, default=None, help="First day to reprice (YYYY-MM-DD).")
     @click.option("--to", "end", type=_date, default=None, help="Last day to reprice (default: --from).")
-    @_db_option
+    @db_option
     def reprice_cmd(start: datetime | None, end: datetime | None, db: Path | None) -> None:
         """Reprice the scenario catalogue into scenario_costs, one as-of day at a time.
 
-        Without --from it reprices the day of the newest observation (as the daily run does).
-        Each day is replaced in one transaction, so re-running is safe.
+        Without --from it reprices the day of the newest observation and any day of the 30 before
+        it that has no rows (as the daily run does). --to stops at the newest observation. Each day
+        is replaced in one transaction, so re-running is safe.
         """
         from cost_engine.daily import reprice_latest
-        from cost_engine.reprice import backfill
+        from cost_engine.reprice import backfill, clamp_to_observations
         from warehouse.db import write_connection
 
-        settings = _settings(db)
+        settings = settings_for(db)
         if start is None:
             if end is not None:
                 raise click.UsageError("--to needs --from")
@@ -94,7 +77,12 @@ def register(group: click.Group) -> None:
         if last < first:
             raise click.UsageError(f"--to {last} is before --from {first}")
         with write_connection(settings.db_path) as con:
-            summaries = backfill(con, first, last, progress=lambda m: click.echo(m, err=True))
+            clamped, warnings = clamp_to_observations(con, first, last)
+            for warning in warnings:
+                click.echo(warning, err=True)
+            if clamped is None:
+                return
+            summaries = backfill(con, first, clamped, progress=lambda m: click.echo(m, err=True))
         click.echo(render(["as_of", "scenarios", "routes", "available", "rows"],
                           [(s.as_of, s.scenarios, s.routes, s.available, s.rows) for s in summaries]))
 
@@ -103,25 +91,27 @@ def register(group: click.Group) -> None:
                   help="Day to show (default: the latest repriced day, else the latest observation day).")
     @click.option("--scenario", "scenario_name", default=None, help="Show every route and layer of one scenario.")
     @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
-    @_db_option
+    @db_option
     def scenarios_cmd(as_of: datetime | None, scenario_name: str | None, fmt: str, db: Path | None) -> None:
         """What each standard fine-tuning scenario costs: cheapest route, low/mid/high, change vs 7 and 30 days."""
         from cost_engine.catalogue import load_catalogue
-        from cost_engine.loader import latest_observation_date, latest_repriced_date, load_snapshot, read_scenario_costs
-        from cost_engine.reprice import estimate, estimate_rows, utcnow
+        from cost_engine.loader import latest_repriced_date, load_snapshot, read_scenario_costs
+        from cost_engine.pricing import price_catalogue
+        from cost_engine.reprice import estimate_rows, utcnow
+        from warehouse.asof import latest_observation_date
         from warehouse.db import read_connection
 
         catalogue = load_catalogue()
-        with read_connection(_settings(db).db_path) as con:
+        with read_connection(settings_for(db).db_path) as con:
             day = _day(as_of) or latest_repriced_date(con) or latest_observation_date(con)
             if day is None:
-                click.echo("error: the warehouse has no prices yet; run `pricewatch run --offline` first", err=True)
+                click.echo(NO_PRICES, err=True)
                 sys.exit(2)
             rows = read_scenario_costs(con, day)
             stored = bool(rows)
             if not stored:
                 snap = load_snapshot(con, day, catalogue.staleness_days)
-                rows = estimate_rows(estimate(catalogue, snap), day, utcnow())
+                rows = estimate_rows(price_catalogue(catalogue, snap), day, utcnow())
                 for r in rows:
                     r["inputs"] = json.loads(json.dumps(r["inputs"], default=str))
             before = {n: _cheapest(read_scenario_costs(con, day - timedelta(days=n), "total")) for n in (7, 30)}
@@ -172,14 +162,14 @@ def register(group: click.Group) -> None:
                   help="gpu:<GPU>:<count>[:<provider>[:<tier>]] or hosted:<provider>[:<model>] (repeatable).")
     @click.option("--as-of", "as_of", type=_date, default=None, help="Price day (default: latest observation day).")
     @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
-    @_db_option
+    @db_option
     def estimate_cmd(params: float, method: str, examples: int, tokens_per_example: float, epochs: float, runs: int,
                      seq_len: int, routes: tuple[str, ...], as_of: datetime | None, fmt: str, db: Path | None) -> None:
         """Price an ad-hoc fine-tune on the given routes, with the same breakdown as the catalogue."""
-        from cost_engine.catalogue import CatalogueError, Catalogue, Scenario, load_catalogue
-        from cost_engine.gpus import UnknownGpu
-        from cost_engine.loader import latest_observation_date, load_snapshot
+        from cost_engine.catalogue import Catalogue, Scenario, load_catalogue
+        from cost_engine.loader import load_snapshot
         from cost_engine.pricing import price_scenario
+        from warehouse.asof import latest_observation_date
         from warehouse.db import read_connection
 
         base = load_catalogue()
@@ -187,12 +177,15 @@ def register(group: click.Group) -> None:
             scenario = Scenario(name="adhoc", params=params, method=method, examples=examples,
                                 tokens_per_example=tokens_per_example, epochs=epochs, runs=runs, seq_len=seq_len,
                                 routes=list(routes))
-        except (CatalogueError, UnknownGpu, ValueError) as exc:
+        except ValueError as exc:   # CatalogueError, UnknownGpu and pydantic's errors are ValueErrors
             raise click.UsageError(str(exc)) from None
         catalogue = Catalogue(version=base.version, customer_profile=base.customer_profile,
                               staleness_days=base.staleness_days, models=base.models, scenarios=[scenario])
-        with read_connection(_settings(db).db_path) as con:
-            day = _day(as_of) or latest_observation_date(con) or date.today()
+        with read_connection(settings_for(db).db_path) as con:
+            day = _day(as_of) or latest_observation_date(con)
+            if day is None:
+                click.echo(NO_PRICES, err=True)
+                sys.exit(2)
             snap = load_snapshot(con, day, catalogue.staleness_days)
         estimates = price_scenario(scenario, catalogue, snap)
         if fmt == "json":

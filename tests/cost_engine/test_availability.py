@@ -133,3 +133,34 @@ def test_other_providers_still_need_a_published_fine_tuned_price():
                 token_obs("together", "4.1B-8B", "inference", "base_output_per_1m", 0.18, source="litellm")]
     route = _routes("startup_sft_7b_hosted", snapshot(tokens=together))["hosted:together:llama-3.1-8b"]
     assert not route.available and "no fine-tuned inference price" in route.reason
+
+
+RESERVED = [gpu_price("runpod", "A100 SXM 80GB", "reserved_1m", 0.99),   # synthetic commitment prices
+            gpu_price("runpod", "A100 SXM 80GB", "cluster", 0.95, count=8),
+            gpu_price("runpod", "A100 SXM 80GB", "community", 1.64),
+            gpu_price("runpod", "A100 SXM 80GB", "community_spot", 1.30)]
+
+
+def test_plain_gpu_route_never_prices_or_lists_commitment_tiers():
+    routes = _routes("route_qlora_8b_1xa100", snapshot(gpu=RESERVED))
+    assert set(routes) == {"gpu:A100 SXM 80GB:1", "gpu:A100 SXM 80GB:1:runpod:community",
+                           "gpu:A100 SXM 80GB:1:runpod:community_spot"}
+    assert routes["gpu:A100 SXM 80GB:1"].provenance[0]["tier"] == "community_spot"
+
+
+def test_serving_skips_commitment_and_interruptible_tiers_unless_named():
+    routes = _routes("midmarket_lora_13b", snapshot(gpu=RESERVED))
+    assert routes["gpu:A100 SXM 80GB:2"].layers["serving"].inputs["price"]["tier"] == "community"
+    named = CATALOGUE.model_copy(update={"scenarios": [CATALOGUE.scenario("midmarket_lora_13b").model_copy(
+        update={"serving": CATALOGUE.scenario("midmarket_lora_13b").serving.model_copy(
+            update={"tiers": ["reserved_1m"]})})]})
+    routes = _routes("midmarket_lora_13b", snapshot(gpu=RESERVED), named)
+    assert routes["gpu:A100 SXM 80GB:2"].layers["serving"].inputs["price"]["tier"] == "reserved_1m"
+
+
+def test_a_route_that_names_a_commitment_tier_prices_it():
+    scenario = CATALOGUE.scenario("route_qlora_8b_1xa100").model_copy(
+        update={"routes": ["gpu:A100 SXM 80GB:1:runpod:reserved_1m"]})
+    catalogue = CATALOGUE.model_copy(update={"scenarios": [scenario]})
+    route = _routes("route_qlora_8b_1xa100", snapshot(gpu=RESERVED), catalogue)["gpu:A100 SXM 80GB:1:runpod:reserved_1m"]
+    assert route.available and route.provenance[0]["usd"] == 0.99

@@ -30,3 +30,14 @@ def test_route_strings():
     assert parse_route("hosted:openai:gpt-4o-mini").model == "gpt-4o-mini"
     with pytest.raises(CatalogueError):
         parse_route("cloud:somewhere")
+
+
+@pytest.mark.parametrize("where", ["route", "serving"])
+def test_an_unknown_gpu_in_the_catalogue_is_a_catalogue_error(tmp_path, where):
+    route = "gpu:A100:1" if where == "route" else "gpu:A100 SXM 80GB:1"
+    serving = "\n    serving: {gpu: H100}" if where == "serving" else ""
+    path = tmp_path / "catalogue.yaml"
+    path.write_text(f"version: 1\nscenarios:\n  - name: x\n    params: 7.0e+9\n    method: lora\n"
+                    f"    dataset_tokens: 1000\n    routes: ['{route}']{serving}\n")
+    with pytest.raises(CatalogueError, match="use a canonical name"):
+        load_catalogue(path)

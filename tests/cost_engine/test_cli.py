@@ -19,7 +19,9 @@ def db(settings):
                                        gpu("runpod", "H100 SXM 80GB", "community_spot", 2.69)])
     add_tokens(settings.db_path, at(D1), "together_pricing",
                [token("together", "<=16B", "sft_lora", "training_per_1m_tokens", 0.48)])
-    add_gpu(settings.db_path, at(D8), [gpu("runpod", "A100 SXM 80GB", "community", A100_RUNPOD_SPOT)])
+    # RunPod's day-8 load still lists the H100 (an offering missing from a provider's last load is gone).
+    add_gpu(settings.db_path, at(D8), [gpu("runpod", "A100 SXM 80GB", "community", A100_RUNPOD_SPOT),
+                                       gpu("runpod", "H100 SXM 80GB", "community_spot", 2.69)])
     return str(settings.db_path)
 
 
@@ -82,3 +84,44 @@ def test_estimate_rejects_an_unknown_gpu_with_the_canonical_names(db):
     result = CliRunner().invoke(main, ["estimate", "--params", "7e9", "--method", "lora", "--examples", "10",
                                        "--tokens-per-example", "10", "--route", "gpu:A100:1", "--db", db])
     assert result.exit_code == 2 and "A100 SXM 80GB" in result.output
+
+
+@pytest.fixture
+def empty_db(settings):
+    from warehouse.db import write_connection
+
+    with write_connection(settings.db_path):
+        pass
+    return str(settings.db_path)
+
+
+def _priced_days(db):
+    from warehouse.db import read_connection
+
+    with read_connection(db) as con:
+        return [r[0] for r in con.execute("SELECT DISTINCT as_of FROM scenario_costs ORDER BY 1").fetchall()]
+
+
+def test_reprice_stops_at_the_newest_observation_with_a_warning(db):
+    result = _run("reprice", "--from", "2026-06-07", "--to", "2026-06-30", "--db", db)
+    assert "repricing up to 2026-06-08" in result.stderr
+    assert _priced_days(db) == [date(2026, 6, 7), D8]
+
+
+def test_reprice_after_the_newest_observation_prices_nothing(db):
+    result = _run("reprice", "--from", "2026-07-01", "--db", db)
+    assert "nothing to price" in result.stderr and _priced_days(db) == []
+
+
+@pytest.mark.parametrize("args", [(), ("--from", "2026-06-01", "--to", "2026-06-08")])
+def test_reprice_on_an_empty_warehouse_says_there_is_nothing_to_price(empty_db, args):
+    result = _run("reprice", *args, "--db", empty_db)
+    assert "nothing to price" in result.output
+    assert _priced_days(empty_db) == []
+
+
+def test_estimate_on_an_empty_warehouse_is_a_clear_error_like_scenarios(empty_db):
+    for args in (["scenarios"], ["estimate", "--params", "7e9", "--method", "lora", "--examples", "10",
+                                 "--tokens-per-example", "10", "--route", "gpu:A100 SXM 80GB:1"]):
+        result = CliRunner().invoke(main, [*args, "--db", empty_db])
+        assert result.exit_code == 2 and "no prices yet" in result.stderr, args

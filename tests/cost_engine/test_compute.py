@@ -105,3 +105,34 @@ def test_break_even_is_undefined_when_fine_tuned_inference_costs_as_much_or_more
 
 def test_band_of_a_pair_takes_the_midpoint():
     assert Band.of([2, 4]) == Band(2, 3, 4)
+
+
+def test_gpu_hours_do_not_jump_where_the_attention_term_starts():
+    # The MFU bands are on the k·N basis: adding the attention FLOPs raises MFU by the same factor.
+    below = gpu_training_time(LLAMA2_7B, TrainingSetup("lora", tokens=50e6, seq_len=4095), A100, 1)
+    at = gpu_training_time(LLAMA2_7B, TrainingSetup("lora", tokens=50e6, seq_len=4096), A100, 1)
+    assert at.gpu_hours.mid == pytest.approx(below.gpu_hours.mid, rel=1e-3)
+    assert at.gpu_hours.high == pytest.approx(below.gpu_hours.high, rel=1e-3)
+
+
+def test_mfu_is_rescaled_to_the_flops_per_token_that_include_attention():
+    est = gpu_training_time(LLAMA2_7B, TrainingSetup("lora", tokens=50e6, seq_len=8192), A100, 1)
+    factor = flops_per_token(LLAMA2_7B, "lora", 8192) / (4 * 6.74e9)
+    assert est.inputs["mfu"] == [0.27, 0.31, 0.35]
+    assert est.inputs["mfu_on_flops_per_token_basis"][1] == pytest.approx(0.31 * factor, abs=1e-4)
+
+
+def test_gpu_memory_is_the_canonical_names_nominal_vram():
+    from cost_engine.gpus import GPU_SPECS
+    from scrapers.gpu_names import NOMINAL_VRAM_GB
+
+    assert all(spec.vram_gb == NOMINAL_VRAM_GB[name] for name, spec in GPU_SPECS.items())
+    assert A100.vram_gb == 80 and gpu_spec("H200 SXM 141GB").vram_gb == 141
+
+
+def test_unknown_gpu_is_a_value_error_naming_the_canonical_names():
+    from cost_engine.gpus import UnknownGpu
+
+    with pytest.raises(ValueError, match="A100 SXM 80GB"):
+        gpu_spec("A100")
+    assert issubclass(UnknownGpu, ValueError) and not issubclass(UnknownGpu, KeyError)

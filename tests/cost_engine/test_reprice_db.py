@@ -99,17 +99,83 @@ def test_snapshot_takes_the_latest_observation_at_or_before_the_day(history):
         assert [p.usd_per_gpu_hour for p in load_snapshot(con, D3).gpu] == [A100_RUNPOD_SPOT]
 
 
+def _priced_days(db):
+    with read_connection(db) as con:
+        return [r[0] for r in con.execute("SELECT DISTINCT as_of FROM scenario_costs ORDER BY 1").fetchall()]
+
+
 def test_reprice_latest_prices_the_newest_observation_day_and_fills_missed_days(history):
     message = reprice_latest(history)
     assert "as of 2026-06-03" in message
-    with write_connection(history.db_path) as con:
-        assert [r[0] for r in con.execute("SELECT DISTINCT as_of FROM scenario_costs ORDER BY 1").fetchall()] == [D3]
+    # The unpriced days since the first observation (D1, D2) are caught up too.
+    assert _priced_days(history.db_path) == [D1, D2, D3]
     add_gpu(history.db_path, at(date(2026, 6, 5)), [gpu("runpod", "A100 SXM 80GB", "community", 1.50)])
     assert "1 missed day" in reprice_latest(history)
+    assert _priced_days(history.db_path) == [D1, D2, D3, date(2026, 6, 4), date(2026, 6, 5)]
+
+
+def test_reprice_latest_fills_a_gap_before_the_newest_repriced_day(history):
     with write_connection(history.db_path) as con:
-        days = [r[0] for r in con.execute("SELECT DISTINCT as_of FROM scenario_costs ORDER BY 1").fetchall()]
-    assert days == [D3, date(2026, 6, 4), date(2026, 6, 5)]
+        reprice(con, D1)
+        reprice(con, D3)
+    message = reprice_latest(history)
+    assert "1 missed day" in message and "2026-06-02" in message
+    assert _priced_days(history.db_path) == [D1, D2, D3]
+
+
+def test_reprice_latest_looks_back_30_days_only(settings):
+    first, latest = date(2026, 4, 1), date(2026, 6, 1)
+    add_gpu(settings.db_path, at(first), [gpu("runpod", "A100 SXM 80GB", "community", A100_RUNPOD_COMMUNITY)])
+    add_gpu(settings.db_path, at(latest), [gpu("runpod", "A100 SXM 80GB", "community", A100_RUNPOD_SPOT)])
+    reprice_latest(settings)
+    days = _priced_days(settings.db_path)
+    assert days[0] == date(2026, 5, 3) and days[-1] == latest and len(days) == 30
 
 
 def test_reprice_latest_on_an_empty_warehouse_says_so(settings):
     assert "nothing repriced" in reprice_latest(settings)
+
+
+def test_an_offering_missing_from_the_providers_last_load_is_no_longer_priced(history):
+    # Synthetic: RunPod lists an H100 on D1 and not in its D3 load.
+    add_gpu(history.db_path, at(D1, 7), [gpu("runpod", "A100 SXM 80GB", "community", A100_RUNPOD_COMMUNITY),
+                                         gpu("runpod", "H100 SXM 80GB", "community_spot", 2.69)])
+    with read_connection(history.db_path) as con:
+        assert {p.gpu_model for p in load_snapshot(con, D2).gpu} == {"A100 SXM 80GB", "H100 SXM 80GB"}
+        assert {p.gpu_model for p in load_snapshot(con, D3).gpu} == {"A100 SXM 80GB"}
+
+
+def test_a_token_price_missing_from_the_sources_last_load_is_gone(history):
+    add_tokens(history.db_path, at(D3), "openai_pricing",
+               [token("openai", "gpt-4.1-mini-2025-04-14", "sft_full", "training_per_1m_tokens", 5.0)])
+    with read_connection(history.db_path) as con:
+        assert [t.model for t in load_snapshot(con, D2).tokens] == ["gpt-4o-mini-2024-07-18"]
+        assert [t.model for t in load_snapshot(con, D3).tokens] == ["gpt-4.1-mini-2025-04-14"]
+
+
+def test_dated_curated_sheet_rows_stay_beside_fetched_sources(history):
+    add_tokens(history.db_path, at(date(2026, 5, 1)), "curated_sheet",
+               [token("vertex", "gemini-2.0-flash", "sft_full", "training_per_1m_tokens", 3.0)])
+    with read_connection(history.db_path) as con:
+        assert {t.source for t in load_snapshot(con, D3).tokens} == {"openai_pricing", "curated_sheet"}
+
+
+def test_a_later_aggregator_sighting_never_overrides_the_provider_pages_event_date(history):
+    wind_down = "organisations that have never fine-tuned"
+    add_events(history.db_path, at(D1), "openai_deprecations",
+               [LifecycleEvent("openai", "gpt-4o-mini", "retired", date(2026, 9, 1), scope=wind_down)])
+    add_events(history.db_path, at(D2), "litellm",   # synthetic: an aggregator with another date
+               [LifecycleEvent("openai", "gpt-4o-mini", "retired", date(2026, 7, 1), scope=wind_down)])
+    with read_connection(history.db_path) as con:
+        events = load_snapshot(con, D3).events
+    assert [(e.source, e.effective_date) for e in events] == [("openai_deprecations", date(2026, 9, 1))]
+
+
+def test_a_changed_date_on_the_provider_page_supersedes_the_old_one_from_when_it_is_seen(history):
+    add_events(history.db_path, at(D1), "openai_deprecations",
+               [LifecycleEvent("openai", "gpt-4o-mini", "retired", date(2026, 9, 1))])
+    add_events(history.db_path, at(D3), "openai_deprecations",
+               [LifecycleEvent("openai", "gpt-4o-mini", "retired", date(2026, 10, 1))])
+    with read_connection(history.db_path) as con:
+        assert [e.effective_date for e in load_snapshot(con, D2).events] == [date(2026, 9, 1)]
+        assert [e.effective_date for e in load_snapshot(con, D3).events] == [date(2026, 10, 1)]

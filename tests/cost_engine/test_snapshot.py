@@ -86,3 +86,42 @@ def test_larger_instance_is_paid_in_full_when_it_is_the_only_size():
                          gpu_price("runpod", "A100 SXM 80GB", "community", 1.64)])
     assert pick_gpu_price(snap, "A100 SXM 80GB", 1).provider == "runpod"
     assert pick_gpu_price(snap, "A100 SXM 80GB", 8).provider == "lambda"
+
+
+def test_commitment_tiers_are_never_the_cheapest_hourly_price_by_default():
+    # Synthetic: a RunPod 1-month reservation quoted per GPU-hour below the on-demand price.
+    snap = snapshot(gpu=[gpu_price("runpod", "H100 SXM 80GB", "reserved_1m", 1.99),
+                         gpu_price("runpod", "H100 SXM 80GB", "cluster", 1.89, count=8),
+                         gpu_price("runpod", "H100 SXM 80GB", "secure", 2.69)])
+    assert pick_gpu_price(snap, "H100 SXM 80GB", 1).tier == "secure"
+    assert pick_gpu_price(snap, "H100 SXM 80GB", 8).tier == "secure"
+
+
+def test_a_commitment_tier_is_priced_when_named():
+    snap = snapshot(gpu=[gpu_price("runpod", "H100 SXM 80GB", "reserved_1m", 1.99),
+                         gpu_price("runpod", "H100 SXM 80GB", "secure", 2.69)])
+    assert pick_gpu_price(snap, "H100 SXM 80GB", 1, tier="reserved_1m").usd_per_gpu_hour == 1.99
+    assert pick_gpu_price(snap, "H100 SXM 80GB", 1, tiers=["reserved_1m", "secure"]).tier == "reserved_1m"
+
+
+def test_token_price_fresh_beats_stale_before_source_rank():
+    # The provider page was last loaded 92 days ago (stale); the curated sheet has a fresh row.
+    snap = snapshot(tokens=[
+        token_obs("openai", "gpt-4o-mini-2024-07-18", "sft_full", "training_per_1m_tokens", 3.0,
+                  source="openai_pricing", observed_at=OLD),
+        token_obs("openai", "gpt-4o-mini-2024-07-18", "sft_full", "training_per_1m_tokens", 3.5,
+                  source="curated_sheet"),
+    ])
+    best = find_token_price(snap, "openai", "gpt-4o-mini", None, ["sft_full"], "training_per_1m_tokens")
+    assert best.source == "curated_sheet"
+
+
+def test_token_price_among_fresh_ones_source_rank_then_newest_decides():
+    newer = datetime(2026, 5, 30)
+    snap = snapshot(tokens=[
+        token_obs("openai", "gpt-4o-mini", "inference", "ft_input_per_1m", 0.25, source="litellm"),
+        token_obs("openai", "gpt-4o-mini", "inference", "ft_input_per_1m", 0.30, source="openai_pricing",
+                  observed_at=newer),
+        token_obs("openai", "gpt-4o-mini", "inference", "ft_input_per_1m", 0.35, source="openai_pricing"),
+    ])
+    assert find_token_price(snap, "openai", "gpt-4o-mini", None, ["inference"], "ft_input_per_1m").usd == 0.35
