@@ -10,10 +10,12 @@ A source module exposes ``SOURCE = Source(...)`` with:
 from __future__ import annotations
 
 import re
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
+from scrapers.errors import ParseError
 from scrapers.records import FetchFailure, ParseResult, RawPayload
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -55,3 +57,14 @@ def looks_like_html_error(body: bytes) -> bool:
         head = head[len(_UTF8_BOM):]
     head = head.lstrip()
     return head.startswith(b"<") and _HTML_MARKUP.search(head) is not None
+
+
+def parse_json(source: str, body: bytes, *, field: str, origin: str, **json_kwargs: Any) -> Any:
+    """Decode a JSON payload, or raise ParseError naming the field the parser wanted: an HTML
+    page served where JSON was expected (error page, captcha) and malformed JSON alike."""
+    if looks_like_html_error(body):
+        raise ParseError(source, field, "got an HTML page where JSON was expected", origin)
+    try:
+        return json.loads(body, **json_kwargs)
+    except ValueError as exc:
+        raise ParseError(source, field, f"not JSON: {exc}", origin) from None

@@ -16,13 +16,12 @@ continues the same series. The price does not vary by region, so ``region`` is N
 """
 from __future__ import annotations
 
-import json
 import re
 from typing import TYPE_CHECKING, Any
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from scrapers.base import Source, looks_like_html_error
+from scrapers.base import Source, parse_json
 from scrapers.errors import ParseError
 from scrapers.gpu_names import NOMINAL_VRAM_GB, normalise, unknown_name_warning
 from scrapers.http import HttpClient
@@ -170,12 +169,7 @@ def _required(obj: dict[str, Any], key: str, path: str, origin: str) -> Any:
 
 
 def parse_api(body: bytes, *, origin: str = "<payload>") -> ParseResult:
-    if looks_like_html_error(body):
-        raise ParseError(NAME, "data", "got an HTML page where JSON was expected", origin)
-    try:
-        doc = json.loads(body)
-    except ValueError as exc:
-        raise ParseError(NAME, "data", f"not JSON: {exc}", origin) from exc
+    doc = parse_json(NAME, body, field="data", origin=origin)
     if isinstance(doc, dict) and isinstance(doc.get("error"), dict):
         raise ParseError(NAME, "error", f"API error: {doc['error'].get('message', doc['error'])}", origin)
     data = doc.get("data") if isinstance(doc, dict) else None

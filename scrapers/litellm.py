@@ -17,12 +17,11 @@ misfiled on ``ft:gpt-4o-2024-11-20``; a warning says so).
 """
 from __future__ import annotations
 
-import json
 import re
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from scrapers.base import Source
+from scrapers.base import Source, parse_json
 from scrapers.errors import ParseError
 from scrapers.records import FetchFailure, LifecycleEvent, ParseResult, RawPayload, TokenPrice
 from scrapers.token_common import fetch_urls, guard_page, parse_date, per_token_usd, real_date, size_bucket
@@ -84,10 +83,7 @@ def _model(key: str) -> str:
 
 def parse(body: bytes, *, ext: str, origin: str) -> ParseResult:
     guard_page(NAME, body, origin, min_bytes=MIN_BYTES, max_bytes=MAX_BYTES)
-    try:
-        data = json.loads(body, parse_float=Decimal)
-    except json.JSONDecodeError as exc:
-        raise ParseError(NAME, "body", f"not JSON: {exc}", origin) from None
+    data = parse_json(NAME, body, field="body", origin=origin, parse_float=Decimal)
     if not isinstance(data, dict) or "sample_spec" not in data:
         raise ParseError(NAME, "sample_spec", "top level is not LiteLLM's model map (no 'sample_spec' key)", origin)
 

@@ -12,10 +12,9 @@ Google models are not mapped to Vertex either (they may be served by AI Studio).
 """
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
-from scrapers.base import Source
+from scrapers.base import Source, parse_json
 from scrapers.errors import ParseError
 from scrapers.records import FetchFailure, LifecycleEvent, ParseResult, RawPayload, TokenPrice
 from scrapers.token_common import fetch_urls, guard_page, parse_date, per_token_usd, real_date
@@ -37,10 +36,7 @@ def fetch(client: "HttpClient", settings: "Settings") -> list[RawPayload | Fetch
 
 def parse(body: bytes, *, ext: str, origin: str) -> ParseResult:
     guard_page(NAME, body, origin, min_bytes=MIN_BYTES, max_bytes=MAX_BYTES)
-    try:
-        payload = json.loads(body)
-    except json.JSONDecodeError as exc:
-        raise ParseError(NAME, "body", f"not JSON: {exc}", origin) from None
+    payload = parse_json(NAME, body, field="body", origin=origin)
     models = payload.get("data") if isinstance(payload, dict) else None
     if not isinstance(models, list) or not models:
         raise ParseError(NAME, "data", "no 'data' list of models; the API answered something else", origin)

@@ -17,10 +17,9 @@ a tier is recorded only when its flag is true and its price is > 0.
 """
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
-from scrapers.base import Source, looks_like_html_error
+from scrapers.base import Source, parse_json
 from scrapers.errors import ParseError
 from scrapers.gpu_names import normalise, unknown_name_warning
 from scrapers.http import HttpClient
@@ -83,12 +82,7 @@ def _price(item: dict[str, Any], key: str, path: str, origin: str) -> float | No
 
 
 def parse(body: bytes, *, ext: str = "json", origin: str = "<payload>") -> ParseResult:
-    if looks_like_html_error(body):
-        raise ParseError(NAME, "data.gpuTypes", "got an HTML page where JSON was expected", origin)
-    try:
-        doc = json.loads(body)
-    except ValueError as exc:
-        raise ParseError(NAME, "data.gpuTypes", f"not JSON: {exc}", origin) from exc
+    doc = parse_json(NAME, body, field="data.gpuTypes", origin=origin)
 
     result = ParseResult()
     for i, item in enumerate(_gpu_types(doc, origin)):

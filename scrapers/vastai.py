@@ -14,14 +14,13 @@ from ``gpu_ram`` (MiB) and picks the canonical size, so 48 GB RTX 4090s are thei
 """
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import replace
 from urllib.parse import quote
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
-from scrapers.base import Source, looks_like_html_error
+from scrapers.base import Source, parse_json
 from scrapers.errors import ParseError
 from scrapers.gpu_names import NOMINAL_VRAM_GB, normalise, unknown_name_warning, vram_from_mib
 from scrapers.http import HttpClient
@@ -118,12 +117,7 @@ def _plausible(price: float) -> bool:
 
 
 def parse(body: bytes, *, ext: str = "json", origin: str = "<payload>") -> ParseResult:
-    if looks_like_html_error(body):
-        raise ParseError(NAME, "offers", "got an HTML page where JSON was expected", origin)
-    try:
-        doc = json.loads(body)
-    except ValueError as exc:
-        raise ParseError(NAME, "offers", f"not JSON: {exc}", origin) from exc
+    doc = parse_json(NAME, body, field="offers", origin=origin)
 
     result = ParseResult()
     on_demand: dict[str, list[float]] = defaultdict(list)
