@@ -9,26 +9,12 @@ from pathlib import Path
 import click
 import duckdb
 
+from pricewatch.cli_common import db_option, echo_err, settings_for
 from pricewatch.output import FORMATS, render
-from pricewatch.settings import Settings
 from warehouse.db import WarehouseLocked, WarehouseMissing, read_connection
 
 # Modules that add their own commands with ``register(group)``.
 COMMAND_MODULES = ("pricewatch.cli_costs", "pricewatch.cli_alerts", "pricewatch.cli_report")
-
-db_option = click.option(
-    "--db", "db", type=click.Path(dir_okay=False, path_type=Path), default=None,
-    help="DuckDB warehouse file. Default: $PRICEWATCH_DB or data/pricewatch.duckdb.",
-)
-
-
-def settings_for(db: Path | None) -> Settings:
-    return Settings.from_env().with_db(db)
-
-
-def echo_err(message: str) -> None:
-    click.echo(message, err=True)
-
 
 class FriendlyGroup(click.Group):
     """Turns the warehouse's expected failures into one clear line and exit code 2."""

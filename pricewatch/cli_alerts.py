@@ -8,14 +8,9 @@ from pathlib import Path
 
 import click
 
+from pricewatch.cli_common import db_option, settings_for
 from pricewatch.output import FORMATS, render
-from pricewatch.settings import Settings
 from warehouse.db import read_connection
-
-_db_option = click.option(
-    "--db", "db", type=click.Path(dir_okay=False, path_type=Path), default=None,
-    help="DuckDB warehouse file. Default: $PRICEWATCH_DB or data/pricewatch.duckdb.",
-)
 
 ALERTS_SQL = """
 SELECT first_seen_at, severity, rule, key, state, resolved_at, message, alert_id
@@ -26,13 +21,9 @@ ORDER BY first_seen_at, rule, key
 """
 
 
-def _settings(db: Path | None) -> Settings:
-    return Settings.from_env().with_db(db)
-
-
 @click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
                                  "help_option_names": []})
-@_db_option
+@db_option
 @click.argument("dbt_args", nargs=-1, type=click.UNPROCESSED)
 def dbt(db: Path | None, dbt_args: tuple[str, ...]) -> None:
     """Run dbt on the warehouse's history models, e.g. `pricewatch dbt build`,
@@ -46,7 +37,7 @@ def dbt(db: Path | None, dbt_args: tuple[str, ...]) -> None:
 
     if not dbt_args:
         dbt_args = ("--help",)
-    result = run_dbt(_settings(db), list(dbt_args), capture=False)
+    result = run_dbt(settings_for(db), list(dbt_args), capture=False)
     sys.exit(result.returncode)
 
 
@@ -56,12 +47,12 @@ def dbt(db: Path | None, dbt_args: tuple[str, ...]) -> None:
 @click.option("--state", type=click.Choice(["open", "resolved", "all"]), default="all", show_default=True)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @click.option("--evaluate", is_flag=True, help="Evaluate the drift rules and deliver before listing.")
-@_db_option
+@db_option
 def alerts(since: datetime | None, state: str, fmt: str, evaluate: bool, db: Path | None) -> None:
     """Drift alerts: price moves, suspect prices, new/vanished offerings, lifecycle events and
     reminders, scenario cost moves, stale sources. Rules: drift/rules.yaml or $PRICEWATCH_RULES.
     """
-    settings = _settings(db)
+    settings = settings_for(db)
     if evaluate:
         from drift.daily import evaluate_and_notify
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from pricewatch.cli_common import db_option, settings_for
 from pricewatch.output import FORMATS, render
 
 _date = click.DateTime(formats=["%Y-%m-%d"])
@@ -50,7 +51,6 @@ def _cheapest(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 def register(group: click.Group) -> None:
     # Imported here, not at module level: pricewatch.cli imports this module while it loads.
-    from pricewatch.cli import db_option, settings_for
 
     @group.command("reprice")
     @click.option("--from", "start", type=_date, default=None, help="First day to reprice (YYYY-MM-DD).")

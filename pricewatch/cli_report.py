@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from pricewatch.cli_common import db_option, settings_for
+
 
 def _parse_day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
     if value is None:
@@ -21,17 +23,15 @@ def _parse_day(ctx: click.Context, param: click.Parameter, value: str | None) ->
               help="Report day (YYYY-MM-DD). Default: the latest observation day in the warehouse.")
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write only this file. Default: <reports dir>/<date>.html and latest.html.")
-@click.option("--db", "db", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="DuckDB warehouse file. Default: $PRICEWATCH_DB or data/pricewatch.duckdb.")
+@db_option
 def report(as_of: date | None, out: Path | None, db: Path | None) -> None:
     """Render the self-contained HTML report (charts inlined, opens offline in any browser).
 
     The reports folder is $PRICEWATCH_REPORTS_DIR (default reports/out).
     """
-    from pricewatch.settings import Settings
     from reports.daily import write_report
 
-    settings = Settings.from_env().with_db(db)
+    settings = settings_for(db)
     written = write_report(settings, as_of, out)
     click.echo(written.summary())
 
