@@ -1,17 +1,21 @@
 # Two commands on a fresh machine: `make run` and `make test`. Each bootstraps the pinned
 # environment (uv + uv.lock) itself.
 SHELL := /bin/bash
-UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+# uv from PATH, else the copy pip put in ~/.local/bin, else `python3 -m uv` (re-evaluated at use).
+UV = $(shell command -v uv 2>/dev/null || { [ -x $(HOME)/.local/bin/uv ] && echo $(HOME)/.local/bin/uv; } || echo python3 -m uv)
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 90
 export UV_PYTHON := 3.11
 
-.PHONY: env run test test-fast bench chromium clean
+.PHONY: uv env run test test-fast bench chromium clean
 
-$(UV):
-	python3 -m pip install --user --quiet uv || python3 -m pip install --quiet uv
+uv:
+	@command -v uv >/dev/null 2>&1 || [ -x $(HOME)/.local/bin/uv ] || python3 -m uv --version >/dev/null 2>&1 || \
+	  python3 -m pip install --user --quiet uv || \
+	  python3 -m pip install --user --quiet --break-system-packages uv || \
+	  python3 -m pip install --quiet uv
 
-env: $(UV)
+env: uv
 	@$(UV) sync --frozen --quiet
 
 ## run: the daily job once on data/pricewatch.duckdb (live; offline it falls back to bundled snapshots)

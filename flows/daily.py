@@ -50,8 +50,10 @@ def post_step_task(name: str, target: str, db: str | None) -> pipeline.StepResul
 
 
 @flow(name="daily-prices", log_prints=True)
-def daily_prices(offline: bool = False, db: str | None = None, post_steps: bool = True) -> str:
-    """Collect all sources, reprice the scenarios, evaluate drift, render the report."""
+def daily_prices(offline: bool = False, db: str | None = None, post_steps: bool = True) -> pipeline.RunSummary:
+    """Collect all sources, reprice the scenarios, evaluate drift, render the report.
+
+    Returns the run summary (its markdown is printed and published as an artifact)."""
     logger = get_run_logger()
     summary = pipeline.RunSummary()
     if offline:
@@ -74,7 +76,7 @@ def daily_prices(offline: bool = False, db: str | None = None, post_steps: bool 
                              description="pricewatch daily run: per-source results and after-load steps")
     if post_steps:
         publish_report_summary(db, summary.steps)
-    return markdown
+    return summary
 
 
 def publish_report_summary(db: str | None, steps: list[pipeline.StepResult]) -> None:

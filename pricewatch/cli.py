@@ -52,20 +52,24 @@ def run(db: Path | None, offline: bool, no_prefect: bool) -> None:
     """Run the daily job once: collect every source, reprice, alert, report.
 
     Live by default. A source that fails is reported and the others go on; when no provider
-    is reachable at all, the bundled snapshots are loaded instead, with a warning.
+    is reachable at all, the bundled snapshots are loaded instead, with a warning. Exits 1 when
+    any source or step had errors (so cron notices), 0 otherwise.
     """
     settings = settings_for(db)
     if no_prefect:
         from pricewatch.pipeline import run_daily
 
         summary = run_daily(settings, offline=offline, progress=echo_err)
-        click.echo(summary.to_markdown())
     else:
         os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
         from flows.daily import daily_prices
 
         summary = daily_prices(offline=offline, db=str(settings.db_path))
-        click.echo(summary)
+    click.echo(summary.to_markdown())
+    if not summary.ok:
+        echo_err("pricewatch run finished with errors (see the table above); the other sources "
+                 "and steps completed. Exit code 1.")
+        sys.exit(1)
 
 
 @main.command()

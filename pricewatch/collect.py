@@ -12,6 +12,7 @@ from scrapers.records import FetchFailure, RawPayload
 from scrapers.registry import get_source
 from pricewatch.ingest import SourceSummary, ingest_payloads
 from pricewatch.settings import Settings
+from warehouse.archive import archive_payload
 from warehouse.db import write_connection
 
 
@@ -32,6 +33,8 @@ def fetch_source(source: Source, client: HttpClient, settings: Settings) -> list
 
 
 def collect_source(name: str, settings: Settings, client: HttpClient | None = None) -> SourceSummary:
+    """Fetch, archive (before touching the warehouse, so a locked or broken warehouse loses
+    nothing: `pricewatch replay data/raw` loads it later), then ingest. Never raises."""
     source = get_source(name)
     own_client = client is None
     client = client or make_client(settings, [source])
@@ -41,5 +44,15 @@ def collect_source(name: str, settings: Settings, client: HttpClient | None = No
     finally:
         if own_client:
             client.close()
-    with write_connection(settings.db_path) as con:
-        return ingest_payloads(con, settings.raw_dir, source, items, observed_at=observed_at, mode="live")
+    try:
+        for item in items:
+            if isinstance(item, RawPayload):
+                archive_payload(settings.raw_dir, item, observed_at=observed_at)
+        with write_connection(settings.db_path) as con:
+            return ingest_payloads(con, settings.raw_dir, source, items, observed_at=observed_at, mode="live")
+    except Exception as exc:  # noqa: BLE001 - one source's trouble never stops the run
+        summary = SourceSummary(name, fetched=sum(isinstance(i, RawPayload) for i in items))
+        summary.errors.append(f"{name}: not loaded ({type(exc).__name__}: {exc}); fetched payloads are "
+                              f"archived under {settings.raw_dir / name} and can be loaded with "
+                              f"`pricewatch replay {settings.raw_dir}`")
+        return summary

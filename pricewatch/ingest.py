@@ -67,8 +67,24 @@ def _record_failure(con: duckdb.DuckDBPyConnection, entry: load.FetchLogEntry) -
         con, entry.source, entry.fetched_at, entry.url, entry.sha256, entry.outcome
     ):
         return
-    with transaction(con):
-        load.insert_fetch_log(con, entry)
+    load.insert_fetch_log(con, entry)
+
+
+def _parse(source: Source, item: RawPayload, entry: load.FetchLogEntry, origin: str) -> ParseResult | None:
+    """Parse, recording a parse error (never raising) on the log entry."""
+    try:
+        result = source.parse(item.body, ext=item.ext, origin=origin)
+    except ParseError as exc:
+        entry.outcome, entry.error = "parse_error", str(exc.at(origin))
+        return None
+    except Exception as exc:  # a parser bug must not take the run down either
+        entry.outcome = "parse_error"
+        entry.error = f"{source.name}: unexpected {type(exc).__name__} parsing {origin}: {exc}"
+        return None
+    if result.record_count == 0:
+        entry.outcome = "empty"
+        entry.error = f"{source.name}: no records in {origin} (empty market or changed page?)"
+    return result
 
 
 def ingest_payloads(
@@ -80,60 +96,55 @@ def ingest_payloads(
     observed_at: datetime,
     mode: str,
 ) -> SourceSummary:
+    """Archive every payload of the batch, then load the batch in ONE transaction: a batch (all
+    Vast pages of a run, say) is in the warehouse whole or not at all, so a half-loaded market
+    never looks like delisted GPUs. A database error rolls the batch back and is raised."""
+    archived = {id(item): archive_payload(raw_dir, item, observed_at=observed_at)
+                for item in items if isinstance(item, RawPayload)}
     summary = SourceSummary(source.name)
-    for item in items:
-        if isinstance(item, FetchFailure):
-            summary.errors.append(item.error)
-            _record_failure(con, load.FetchLogEntry(
-                source=source.name, url=item.url, fetched_at=item.fetched_at, observed_at=observed_at,
-                mode=mode, outcome="network_error", error=item.error))
-            continue
+    with transaction(con):
+        for item in items:
+            if isinstance(item, FetchFailure):
+                summary.errors.append(item.error)
+                _record_failure(con, load.FetchLogEntry(
+                    source=source.name, url=item.url, fetched_at=item.fetched_at, observed_at=observed_at,
+                    mode=mode, outcome="network_error", error=item.error))
+                continue
 
-        summary.fetched += 1
-        archived = archive_payload(raw_dir, item, observed_at=observed_at)
-        entry = load.FetchLogEntry(
-            source=source.name, url=item.url, fetched_at=item.fetched_at, observed_at=observed_at, mode=mode,
-            outcome="ok", status=item.status, bytes=archived.bytes, sha256=archived.sha256,
-            archive_path=str(archived.path))
+            summary.fetched += 1
+            copy = archived[id(item)]
+            entry = load.FetchLogEntry(
+                source=source.name, url=item.url, fetched_at=item.fetched_at, observed_at=observed_at, mode=mode,
+                outcome="ok", status=item.status, bytes=copy.bytes, sha256=copy.sha256,
+                archive_path=str(copy.path))
 
-        if item.status >= 400:
-            entry.outcome = "http_error"
-            entry.error = f"{source.name}: HTTP {item.status} from {item.url} (body archived at {archived.path})"
-            summary.errors.append(entry.error)
-            _record_failure(con, entry)
-            continue
+            if item.status >= 400:
+                entry.outcome = "http_error"
+                entry.error = f"{source.name}: HTTP {item.status} from {item.url} (body archived at {copy.path})"
+                summary.errors.append(entry.error)
+                _record_failure(con, entry)
+                continue
 
-        try:
-            result = source.parse(item.body, ext=item.ext, origin=str(archived.path))
-        except ParseError as exc:
-            entry.outcome, entry.error = "parse_error", str(exc.at(str(archived.path)))
-        except Exception as exc:  # a parser bug must not take the run down either
-            entry.outcome = "parse_error"
-            entry.error = f"{source.name}: unexpected {type(exc).__name__} parsing {archived.path}: {exc}"
-        else:
-            if result.record_count == 0:
-                entry.outcome = "empty"
-                entry.error = f"{source.name}: no records in {archived.path} (empty market or changed page?)"
-        if entry.outcome == "parse_error":
-            summary.errors.append(entry.error or "")
-            _record_failure(con, entry)
-            continue
+            result = _parse(source, item, entry, str(copy.path))
+            if result is None:
+                summary.errors.append(entry.error or "")
+                _record_failure(con, entry)
+                continue
 
-        with transaction(con):
-            if load.already_loaded(con, source.name, observed_at, archived.sha256, item.url) is not None:
+            if load.already_loaded(con, source.name, observed_at, copy.sha256, item.url) is not None:
                 summary.skipped += 1
                 continue
             entry.records_parsed = result.record_count
             entry.warnings = result.warnings or None
             fetch_id = load.insert_fetch_log(con, entry)
             added = _load_records(con, source.name, result, observed_at, fetch_id)
-            load.update_fetch_counts(con, fetch_id, result.record_count, added)
-        summary.parsed += 1
-        summary.added += added
-        summary.records += result.record_count
-        summary.warnings += result.warnings
-        if entry.outcome == "empty":
-            summary.warnings.append(entry.error or "")
+            load.update_fetch_counts(con, fetch_id, added)
+            summary.parsed += 1
+            summary.added += added
+            summary.records += result.record_count
+            summary.warnings += result.warnings
+            if entry.outcome == "empty":
+                summary.warnings.append(entry.error or "")
     if summary.parsed and not summary.records and not summary.skipped:
         summary.errors.append(f"{source.name}: no records in any of {summary.parsed} payload(s) "
                               "(empty market or changed page?)")

@@ -79,7 +79,7 @@ def collect_live(settings: Settings, progress: Callable[[str], None] | None = No
 
 def replay_bundled(settings: Settings, progress: Callable[[str], None] | None = None) -> dict[str, SourceSummary]:
     """The offline history: the bundled snapshots, plus the sources that live in the repo."""
-    summaries = replay(settings, settings.snapshots_dir, progress=progress)
+    summaries = replay(settings, settings.snapshots_dir, progress=progress, only_newer=True)
     for source in available_sources():
         if not source.network:
             summaries[source.name] = collect_source(source.name, settings)

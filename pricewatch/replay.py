@@ -85,7 +85,11 @@ def replay(
     *,
     sources: Iterable[str] | None = None,
     progress: Callable[[str], None] | None = None,
+    only_newer: bool = False,
 ) -> dict[str, SourceSummary]:
+    """Load the directory in time order. ``only_newer`` skips files that are not newer than
+    their source's last successful load (the offline fallback must never slip old snapshots
+    under a live history)."""
     found = discover(directory, sources)
     summaries: dict[str, SourceSummary] = {}
     if progress:
@@ -96,7 +100,13 @@ def replay(
         for key, group in groupby(found.files, key=lambda f: (f.observed_at, f.source))
     ]
     with write_connection(settings.db_path) as con:
+        last_loaded = dict(con.execute(
+            "SELECT source, max(observed_at) FROM fetch_log WHERE outcome IN ('ok', 'empty') GROUP BY source"
+        ).fetchall()) if only_newer else {}
         for n, ((observed_at, source_name), files) in enumerate(batches, 1):
+            if source_name in last_loaded and observed_at <= last_loaded[source_name]:
+                summaries.setdefault(source_name, SourceSummary(source_name)).skipped += len(files)
+                continue
             source = get_source(source_name)
             summary = ingest_payloads(
                 con, settings.raw_dir, source, [_payload(f) for f in files],

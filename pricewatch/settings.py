@@ -7,6 +7,7 @@ Everything has a default that works on a fresh clone; environment variables over
 * ``PRICEWATCH_REPORTS_DIR``   report output folder (default ``reports/out``)
 * ``PRICEWATCH_ALERT_URLS``    space-separated apprise URLs for alert delivery
 * ``LAMBDA_API_KEY``           switches the Lambda collector from the pricing page to the API
+* ``PRICEWATCH_SNAPSHOTS_DIR`` offline snapshot folder (default: the bundled ``snapshots/``)
 * ``PRICEWATCH_HTTP_RETRIES``  retries per request on 429/5xx/connection errors (default 3)
 """
 from __future__ import annotations
@@ -45,6 +46,7 @@ class Settings:
             db_path=Path(env.get("PRICEWATCH_DB", str(data_dir / "pricewatch.duckdb"))),
             data_dir=data_dir,
             reports_dir=Path(env.get("PRICEWATCH_REPORTS_DIR", "reports/out")),
+            snapshots_dir=Path(env.get("PRICEWATCH_SNAPSHOTS_DIR", str(BUNDLED_SNAPSHOTS))),
             alert_urls=tuple(env.get("PRICEWATCH_ALERT_URLS", "").split()),
             lambda_api_key=env.get("LAMBDA_API_KEY") or None,
             http_retries=int(env.get("PRICEWATCH_HTTP_RETRIES", "3")),

@@ -6,6 +6,7 @@ between requests. Prefect-free; tested with respx.
 """
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -67,23 +68,30 @@ class HttpClient:
         self.close()
 
     def _wait_for_slot(self, source: str) -> None:
+        """Reserve this source's next request slot under the lock, then sleep outside it, so
+        one rate-limited source never holds up the others."""
         interval = self.min_interval_s.get(source, 0.0)
         if interval <= 0:
             return
         with self._lock:
-            last = self._last_request.get(source)
             now = time.monotonic()
-            if last is not None and now - last < interval:
-                self._sleep(interval - (now - last))
-            self._last_request[source] = time.monotonic()
+            slot = max(now, self._last_request.get(source, now - interval) + interval)
+            self._last_request[source] = slot
+        if slot > now:
+            self._sleep(slot - now)
 
     def _delay(self, attempt: int, response: httpx.Response | None) -> float:
+        """Seconds before the next attempt: the server's Retry-After when it gives a usable
+        number, else exponential backoff; always finite, >= 0 and at most max_retry_after_s."""
+        delay = self.backoff_s * (2 ** min(attempt, 16))
         if response is not None and (retry_after := response.headers.get("Retry-After")):
             try:
-                return min(float(retry_after), self.max_retry_after_s)
+                delay = float(retry_after)
             except ValueError:
                 pass
-        return self.backoff_s * (2 ** attempt)
+        if not math.isfinite(delay) or delay < 0:
+            delay = self.backoff_s
+        return min(delay, self.max_retry_after_s)
 
     def request(self, source: str, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """Send with retries. Returns the last response (which may be an error status).

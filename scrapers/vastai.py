@@ -62,9 +62,9 @@ def page_url(gpu_name: str) -> str:
 def fetch(client: HttpClient, settings: "Settings") -> list[RawPayload | FetchFailure]:
     """One page per GPU model; a failing page becomes a FetchFailure and the rest go on.
 
-    When the very first page gets no usable answer (host unreachable, still rate-limited or a
-    server error after the client's retries), the remaining pages are not tried: each would only
-    wait out its retries and the rate-limit interval against a service that is down.
+    When the very first page gets no usable answer (host unreachable or a server error after the
+    client's retries), or any page is still rate-limited (429) after them, the remaining pages
+    are not tried: each would only wait out its retries and the rate-limit interval.
     """
     items: list[RawPayload | FetchFailure] = []
     skipped = f"skipped the other {len(GPU_QUERIES) - 1} pages"
@@ -78,8 +78,8 @@ def fetch(client: HttpClient, settings: "Settings") -> list[RawPayload | FetchFa
             continue
         # Every page POSTs to the same URL; a fragment (never sent) records which model it was.
         items.append(replace(item, url=page_url(gpu_name)))
-        if n == 0 and (item.status >= 500 or item.status == 429):
-            break  # logged as this page's http_error; the other pages are not tried
+        if item.status == 429 or (n == 0 and item.status >= 500):
+            break  # logged as this page's http_error; still rate-limited (or down): stop paging
     return items
 
 

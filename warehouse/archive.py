@@ -59,9 +59,10 @@ def archive_payload(raw_dir: Path, payload: RawPayload, *, observed_at: datetime
     stamp = format_timestamp(observed_at or payload.fetched_at)
     stem = f"{stamp}__{digest[:12]}.{payload.ext}"
     path = raw_dir / payload.source / f"{stem}.gz"
-    if not path.exists():
-        # mtime=0 keeps the gzip bytes a pure function of the payload.
-        _atomic_write(path, gzip.compress(payload.body, compresslevel=6, mtime=0))
+    meta_path = path.with_name(f"{stem}.meta.json")
+    # The metadata goes first: a payload file is never left without its URL and status, even
+    # when a run dies between the two writes (the next run completes whichever is missing).
+    if not meta_path.exists():
         meta = {
             "source": payload.source,
             "url": payload.url,
@@ -71,7 +72,10 @@ def archive_payload(raw_dir: Path, payload: RawPayload, *, observed_at: datetime
             "bytes": len(payload.body),
             "content_type": payload.content_type,
         }
-        _atomic_write(path.with_name(f"{stem}.meta.json"), json.dumps(meta, indent=2).encode())
+        _atomic_write(meta_path, json.dumps(meta, indent=2).encode())
+    if not path.exists():
+        # mtime=0 keeps the gzip bytes a pure function of the payload.
+        _atomic_write(path, gzip.compress(payload.body, compresslevel=6, mtime=0))
     return ArchivedPayload(path=path, sha256=digest, bytes=len(payload.body))
 
 

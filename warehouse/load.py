@@ -43,11 +43,8 @@ def insert_fetch_log(con: duckdb.DuckDBPyConnection, entry: FetchLogEntry) -> in
     return int(row[0])
 
 
-def update_fetch_counts(con: duckdb.DuckDBPyConnection, fetch_id: int, parsed: int, added: int) -> None:
-    con.execute(
-        "UPDATE fetch_log SET records_parsed = ?, records_added = ? WHERE fetch_id = ?",
-        [parsed, added, fetch_id],
-    )
+def update_fetch_counts(con: duckdb.DuckDBPyConnection, fetch_id: int, added: int) -> None:
+    con.execute("UPDATE fetch_log SET records_added = ? WHERE fetch_id = ?", [added, fetch_id])
 
 
 def already_loaded(con: duckdb.DuckDBPyConnection, source: str, observed_at: datetime, sha256: str,
@@ -83,12 +80,12 @@ def _arrow(records: list[Any], record_type: type, extra: dict[str, Any]) -> pa.T
     return pa.table(columns)
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, arrow_table: pa.Table, *, ignore: bool) -> int:
+def _insert(con: duckdb.DuckDBPyConnection, table: str, arrow_table: pa.Table) -> int:
+    """Bulk insert; rows whose primary key is already there are skipped (idempotent reloads)."""
     con.register("_incoming", arrow_table)
     try:
         cols = ", ".join(arrow_table.column_names)
-        verb = "INSERT OR IGNORE" if ignore else "INSERT"
-        row = con.execute(f"{verb} INTO {table} ({cols}) SELECT {cols} FROM _incoming").fetchone()
+        row = con.execute(f"INSERT OR IGNORE INTO {table} ({cols}) SELECT {cols} FROM _incoming").fetchone()
         return int(row[0]) if row else 0
     finally:
         con.unregister("_incoming")
@@ -98,14 +95,14 @@ def load_gpu_offers(con: duckdb.DuckDBPyConnection, offers: list[GpuOffer], obse
     if not offers:
         return 0
     table = _arrow(offers, GpuOffer, {"observed_at": observed_at, "source_fetch_id": fetch_id})
-    return _insert(con, "gpu_observations", table, ignore=True)
+    return _insert(con, "gpu_observations", table)
 
 
 def load_market_offers(con: duckdb.DuckDBPyConnection, offers: list[MarketOffer], observed_at: datetime, fetch_id: int) -> int:
     if not offers:
         return 0
     table = _arrow(offers, MarketOffer, {"observed_at": observed_at, "source_fetch_id": fetch_id})
-    return _insert(con, "market_offers", table, ignore=False)
+    return _insert(con, "market_offers", table)
 
 
 def load_token_prices(con: duckdb.DuckDBPyConnection, prices: list[TokenPrice], observed_at: datetime,
@@ -115,7 +112,7 @@ def load_token_prices(con: duckdb.DuckDBPyConnection, prices: list[TokenPrice], 
     table = _arrow(prices, TokenPrice, {"source": source, "source_fetch_id": fetch_id})
     stamps = [datetime.combine(p.as_of, datetime.min.time()) if p.as_of else observed_at for p in prices]
     table = table.drop_columns(["as_of"]).append_column("observed_at", pa.array(stamps, pa.timestamp("us")))
-    return _insert(con, "token_observations", table, ignore=True)
+    return _insert(con, "token_observations", table)
 
 
 def load_lifecycle_events(con: duckdb.DuckDBPyConnection, events: list[LifecycleEvent], seen_at: datetime,

@@ -57,3 +57,17 @@ def test_serve_without_a_prefect_server_explains_what_to_do(cli):
     result = cli("serve", env={"PREFECT_API_URL": ""})
     assert result.returncode == 2
     assert "prefect server start" in result.stderr and "cron" in result.stderr
+
+
+def test_a_run_with_a_failing_source_exits_1_after_finishing_the_rest(cli, tmp_path):
+    env = {"PRICEWATCH_DB": str(tmp_path / "pw.duckdb"), "PRICEWATCH_DATA_DIR": str(tmp_path / "data"),
+           "PRICEWATCH_REPORTS_DIR": str(tmp_path / "reports")}
+    snaps = tmp_path / "snaps" / "runpod"
+    snaps.mkdir(parents=True)
+    (snaps / "2025-06-21T231800Z.json").write_text("<html><body>503</body></html>")
+    # the bundled snapshots are the offline data; point them at a folder with one broken file
+    result = cli("run", "--offline", "--no-prefect", env={**env, "PRICEWATCH_SNAPSHOTS_DIR": str(tmp_path / "snaps")},
+                 cwd=tmp_path)
+    assert result.returncode == 1
+    assert "| runpod | 1 | 0 | 0 | 0 | runpod: field" in result.stdout
+    assert "finished with errors" in result.stderr

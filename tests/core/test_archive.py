@@ -47,3 +47,11 @@ def test_read_archived_round_trips_compressed_and_plain_files(tmp_path):
     plain.write_bytes(b"<html>y</html>")
     assert read_archived(archived.path) == b"<html>x</html>"
     assert read_archived(plain) == b"<html>y</html>"
+
+
+def test_a_payload_file_left_without_metadata_gets_it_on_the_next_archive(tmp_path):
+    archived = archive_payload(tmp_path, payload())
+    meta = archived.path.with_name(archived.path.name[:-3] + ".meta.json")
+    meta.unlink()  # as if a run died between the two writes
+    archive_payload(tmp_path, payload())
+    assert read_meta(archived.path)["url"] == "https://api.runpod.io/graphql"

@@ -113,3 +113,58 @@ def test_lifecycle_events_from_two_sources_never_supersede_each_other(settings):
             load_lifecycle_events(con, [feed], day, "litellm", None)
     assert rows(settings, "SELECT source, effective_date::VARCHAR, supersedes_event_id FROM lifecycle_events ORDER BY 1") == [
         ("litellm", "2026-12-15", None), ("openai_deprecations", "2026-12-01", None)]
+
+
+def test_market_offers_loaded_twice_for_the_same_time_add_nothing(settings):
+    from scrapers.records import MarketOffer
+    from warehouse.load import load_market_offers
+
+    offer = MarketOffer("vastai", "11684738", "4242", "RTX 4090 24GB", "RTX 4090", 1, "on_demand", 0.25, 0.25)
+    with write_connection(settings.db_path) as con:
+        first = load_market_offers(con, [offer], DAY1, 1)
+        again = load_market_offers(con, [offer], DAY1, 2)
+    assert (first, again) == (1, 0)
+
+
+def test_a_database_error_mid_batch_rolls_the_whole_batch_back(settings):
+    import pytest
+
+    from scrapers.base import Source
+    from scrapers.records import GpuOffer, ParseResult
+
+    def parse_pages(body: bytes, *, ext: str, origin: str) -> ParseResult:
+        count = None if body == b"bad" else 1  # gpu_count is NOT NULL in the warehouse
+        return ParseResult(gpu_offers=[GpuOffer("toy", body.decode(), "H100", "H100", count, "on_demand", 2.0, 2.0)])
+
+    pages = Source("toy", "gpu", "pages", fetch=lambda c, s: [], parse=parse_pages)
+    batch = [RawPayload("toy", f"https://toy.example/{n}", 200, body, DAY1, "json")
+             for n, body in enumerate([b"page1", b"page2", b"bad"])]
+    with pytest.raises(Exception):
+        ingest(settings, pages, batch)
+    assert rows(settings, "SELECT (SELECT count(*) FROM fetch_log), (SELECT count(*) FROM gpu_observations)") == [(0, 0)]
+    assert len(list((settings.raw_dir / "toy").glob("*.gz"))) == 3  # archived all the same
+
+
+def test_a_locked_warehouse_costs_no_payload_and_does_not_raise(settings, monkeypatch, tmp_path):
+    import subprocess
+    import sys
+
+    from pricewatch import collect
+    from tests.core.conftest import TOY, toy_body
+
+    with write_connection(settings.db_path):
+        pass
+    holder = subprocess.Popen([sys.executable, "-c",
+                               f"import duckdb, time; c = duckdb.connect({str(settings.db_path)!r}); "
+                               "print('locked', flush=True); time.sleep(60)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        source = TOY.__class__(**{**TOY.__dict__, "fetch": lambda client, s: [
+            RawPayload("toy", "https://toy.example/prices", 200, toy_body(H100=2.5), DAY1, "json")]})
+        monkeypatch.setattr(collect, "get_source", lambda name: source)
+        summary = collect.collect_source("toy", settings)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert summary.errors and "locked" in summary.errors[0] and "pricewatch replay" in summary.errors[0]
+    assert len(list((settings.raw_dir / "toy").glob("*.gz"))) == 1

@@ -95,3 +95,16 @@ def test_the_raw_archive_is_itself_a_replay_directory(settings, tmp_path):
     replay(fresh, settings.raw_dir)
     assert rows(fresh, "SELECT observed_at::VARCHAR, usd_per_gpu_hour FROM gpu_price_history") == [
         ("2026-11-01 06:00:00", 2.0)]
+
+
+def test_only_newer_never_slips_old_snapshots_under_a_newer_history(settings, tmp_path):
+    live = tmp_path / "live"
+    write(live, "2026-11-20T060000Z.json", toy_body(H100=1.5))
+    replay(settings, live)
+    bundled = tmp_path / "bundled"
+    write(bundled, "2026-11-01T060000Z.json", toy_body(H100=2.0))
+    write(bundled, "2026-11-21T060000Z.json", toy_body(H100=1.4))
+    summaries = replay(settings, bundled, only_newer=True)
+    assert summaries["toy"].skipped == 1
+    assert rows(settings, "SELECT observed_at::DATE::VARCHAR FROM gpu_price_history ORDER BY 1") == [
+        ("2026-11-20",), ("2026-11-21",)]

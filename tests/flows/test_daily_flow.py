@@ -37,7 +37,7 @@ def artifact(key: str) -> str:
 def test_offline_run_does_the_whole_day_and_publishes_summaries(flow_env):
     from flows.daily import daily_prices
 
-    markdown = daily_prices(offline=True)
+    markdown = daily_prices(offline=True).to_markdown()
     assert set(provider_counts(flow_env)) == ALL_PROVIDERS
     for provider in ALL_PROVIDERS:
         assert f"| {provider} |" in markdown
@@ -53,7 +53,7 @@ def test_unreachable_providers_fall_back_to_the_bundled_snapshots(flow_env):
 
     with providers_mock() as mock:
         mock.route().mock(side_effect=httpx.ConnectError("no route to host"))
-        markdown = daily_prices(offline=False, post_steps=False)
+        markdown = daily_prices(offline=False, post_steps=False).to_markdown()
     assert "No provider was reachable" in markdown
     assert set(provider_counts(flow_env)) == ALL_PROVIDERS
 
@@ -65,7 +65,7 @@ def test_one_failing_source_never_fails_the_others(flow_env, fixtures_dir):
     with providers_mock() as mock:
         mock.post("https://api.runpod.io/graphql").mock(return_value=httpx.Response(200, content=runpod_payload))
         mock.route().mock(return_value=httpx.Response(500, text="internal error"))
-        markdown = daily_prices(offline=False, post_steps=False)
+        markdown = daily_prices(offline=False, post_steps=False).to_markdown()
     assert provider_counts(flow_env).keys() == {"runpod"}
     assert "No provider was reachable" not in markdown
     assert "HTTP 500" in markdown

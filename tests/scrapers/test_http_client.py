@@ -133,3 +133,15 @@ def test_try_fetch_returns_a_failure_naming_source_and_url_instead_of_raising(cl
     assert isinstance(result, FetchFailure)
     assert result.source == "toy" and result.url == "https://example.invalid/prices"
     assert "toy" in result.error and "https://example.invalid/prices" in result.error
+
+
+@pytest.mark.parametrize("header", ["-5", "nan", "inf", "1e9"])
+def test_an_unusable_or_huge_retry_after_never_means_a_negative_or_endless_sleep(header):
+    http = HttpClient(backoff_s=1.0, max_retry_after_s=60.0, sleep=lambda s: None)
+    delay = http._delay(0, httpx.Response(429, headers={"Retry-After": header}))
+    assert 0 <= delay <= 60.0
+
+
+def test_backoff_is_capped_however_many_retries_are_configured():
+    http = HttpClient(backoff_s=1.0, max_retry_after_s=60.0, sleep=lambda s: None)
+    assert http._delay(30, None) == 60.0

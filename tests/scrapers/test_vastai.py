@@ -169,10 +169,19 @@ def test_a_failing_page_does_not_stop_the_others(client, settings):
 
 @respx.mock
 def test_pages_are_spaced_by_the_source_minimum_interval(sleeps, settings, monkeypatch):
-    clock = iter(float(t) for t in range(0, 1000))
-    monkeypatch.setattr("scrapers.http.time.monotonic", lambda: next(clock))
+    now = [0.0]
+
+    def monotonic() -> float:  # every look at the clock is a second later (requests take time)
+        now[0] += 1.0
+        return now[0]
+
+    def sleep(seconds: float) -> None:  # sleeping moves the clock too
+        sleeps(seconds)
+        now[0] += seconds
+
+    monkeypatch.setattr("scrapers.http.time.monotonic", monotonic)
     respx.post(vastai.URL).mock(return_value=httpx.Response(200, content=EMPTY))
-    with HttpClient(retries=0, sleep=sleeps, min_interval_s={"vastai": vastai.SOURCE.min_interval_s}) as http:
+    with HttpClient(retries=0, sleep=sleep, min_interval_s={"vastai": vastai.SOURCE.min_interval_s}) as http:
         vastai.fetch(http, settings)
     assert vastai.SOURCE.min_interval_s == 6.0
     assert len(sleeps.calls) == len(vastai.GPU_QUERIES) - 1 and all(0 < s <= 6.0 for s in sleeps.calls)
@@ -247,3 +256,16 @@ def test_a_server_error_on_the_first_page_stops_the_paging(client):
         items = vastai.fetch(client, None)
     assert route.call_count == client.retries + 1
     assert [i.status for i in items] == [503]
+
+
+def test_still_rate_limited_on_a_later_page_stops_the_paging(client):
+    import httpx
+    import respx
+
+    from scrapers import vastai
+
+    answers = iter([httpx.Response(200, json={"offers": []})] + [httpx.Response(429)] * 10)
+    with respx.mock() as mock:
+        mock.post(vastai.URL).mock(side_effect=lambda request: next(answers))
+        items = vastai.fetch(client, None)
+    assert [i.status for i in items] == [200, 429]
