@@ -37,8 +37,8 @@ def collect_task(name: str, db: str | None) -> SourceSummary:
 
 
 @task(name="replay-bundled-snapshots", cache_policy=NO_CACHE, timeout_seconds=900)
-def replay_bundled_task(db: str | None) -> dict[str, SourceSummary]:
-    return pipeline.replay_bundled(_settings(db))
+def replay_bundled_task(db: str | None, with_local_sources: bool = True) -> dict[str, SourceSummary]:
+    return pipeline.replay_bundled(_settings(db), with_local_sources=with_local_sources)
 
 
 @task(name="post-load-step", task_run_name="{name}", cache_policy=NO_CACHE, timeout_seconds=1800)
@@ -66,7 +66,7 @@ def daily_prices(offline: bool = False, db: str | None = None, post_steps: bool 
             logger.warning(pipeline.FALLBACK_NOTE)
             summary.notes.append(pipeline.FALLBACK_NOTE)
             summary.fell_back_to_snapshots = True
-            summary.sources = replay_bundled_task(db)
+            summary.sources = pipeline.fall_back(summary.sources, replay_bundled_task(db, with_local_sources=False))
     if post_steps:
         for name, target in pipeline.POST_LOAD_STEPS:
             summary.steps.append(post_step_task(name, target, db))

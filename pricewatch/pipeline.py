@@ -77,13 +77,22 @@ def collect_live(settings: Settings, progress: Callable[[str], None] | None = No
     return summaries
 
 
-def replay_bundled(settings: Settings, progress: Callable[[str], None] | None = None) -> dict[str, SourceSummary]:
-    """The offline history: the bundled snapshots, plus the sources that live in the repo."""
+def replay_bundled(settings: Settings, progress: Callable[[str], None] | None = None,
+                   *, with_local_sources: bool = True) -> dict[str, SourceSummary]:
+    """The offline history: the bundled snapshots, plus (unless already collected) the sources
+    that live in the repo."""
     summaries = replay(settings, settings.snapshots_dir, progress=progress, only_newer=True)
     for source in available_sources():
-        if not source.network:
+        if with_local_sources and not source.network:
             summaries[source.name] = collect_source(source.name, settings)
     return summaries
+
+
+def fall_back(live: dict[str, SourceSummary], bundled: dict[str, SourceSummary]) -> dict[str, SourceSummary]:
+    """The sources' summaries after a fallback: the bundled replay, plus the repo-local sources
+    the live attempt already collected (so they are not collected twice)."""
+    local = {s.name for s in available_sources() if not s.network}
+    return {**{k: v for k, v in live.items() if k in local}, **bundled}
 
 
 def run_post_step(name: str, target: str, settings: Settings) -> StepResult:
@@ -111,7 +120,8 @@ def run_daily(settings: Settings, *, offline: bool = False, progress: Callable[[
             summary.notes.append(FALLBACK_NOTE)
             if progress:
                 progress("warning: " + FALLBACK_NOTE)
-            summary.sources = replay_bundled(settings, progress)
+            summary.sources = fall_back(summary.sources,
+                                        replay_bundled(settings, progress, with_local_sources=False))
             summary.fell_back_to_snapshots = True
     if post_steps:
         for name, target in POST_LOAD_STEPS:

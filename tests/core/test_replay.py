@@ -108,3 +108,13 @@ def test_only_newer_never_slips_old_snapshots_under_a_newer_history(settings, tm
     assert summaries["toy"].skipped == 1
     assert rows(settings, "SELECT observed_at::DATE::VARCHAR FROM gpu_price_history ORDER BY 1") == [
         ("2026-11-20",), ("2026-11-21",)]
+
+
+def test_a_fallback_keeps_the_local_sources_already_collected_and_adds_the_replay():
+    from pricewatch.ingest import SourceSummary
+    from pricewatch.pipeline import fall_back
+
+    live = {"runpod": SourceSummary("runpod", errors=["unreachable"]), "curated_sheet": SourceSummary("curated_sheet", parsed=1)}
+    bundled = {"runpod": SourceSummary("runpod", parsed=1)}
+    merged = fall_back(live, bundled)
+    assert merged["curated_sheet"].parsed == 1 and merged["runpod"].ok
