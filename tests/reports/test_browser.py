@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import signal
 import re
 import shutil
 import subprocess
@@ -129,9 +130,11 @@ def open_in_chromium(page: Path, screenshot: Path | None, width: int = 1280) -> 
     binary = chromium_binary()
     assert binary, "chromium not found"
     page_url = page.resolve().as_uri()
-    with tempfile.TemporaryDirectory(prefix="pw-chromium-") as profile:
+    # Chromium's helper processes may still be writing the profile as the browser exits: the
+    # whole process group is ended below, and a late file never fails the test's clean-up.
+    with tempfile.TemporaryDirectory(prefix="pw-chromium-", ignore_cleanup_errors=True) as profile:
         proc = subprocess.Popen([binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "about:blank"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
         try:
             cdp = Cdp(_devtools_url(proc))
             target = cdp.send("Target.createTarget", {"url": "about:blank"})["targetId"]
@@ -176,13 +179,22 @@ def open_in_chromium(page: Path, screenshot: Path | None, width: int = 1280) -> 
                 pass
             cdp.close()
         finally:
-            if proc.poll() is None:
-                proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            _end_process_group(proc)
     return report
+
+
+def _end_process_group(proc: subprocess.Popen) -> None:
+    """SIGTERM the browser's whole process group, then SIGKILL whatever of it is left; reap the browser."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=10)
+            time.sleep(0.2)  # let helpers of the group exit after the browser
+        except subprocess.TimeoutExpired:
+            continue
 
 
 @pytest.fixture
