@@ -11,10 +11,10 @@ from pathlib import Path
 from benchmarks.common import line, stopwatch
 from pricewatch.replay import discover, replay
 from pricewatch.settings import BUNDLED_SNAPSHOTS, Settings
+from scrapers.registry import GPU_SOURCES
 from warehouse.archive import format_timestamp
 from warehouse.db import read_connection
 
-GPU_SOURCES = ("runpod", "vastai", "lambda")
 _PRICE_IN_HTML = re.compile(r"\$?(\d+\.\d{2})")
 
 

@@ -15,20 +15,16 @@ from prefect.artifacts import create_markdown_artifact  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 
 from pricewatch import pipeline  # noqa: E402
+from pricewatch.cli_common import settings_for  # noqa: E402
 from pricewatch.collect import collect_source  # noqa: E402
 from pricewatch.ingest import SourceSummary  # noqa: E402
-from pricewatch.settings import Settings  # noqa: E402
 from scrapers.registry import available_sources  # noqa: E402
-
-
-def _settings(db: str | None) -> Settings:
-    return Settings.from_env().with_db(db)
 
 
 @task(name="collect-source", task_run_name="collect-{name}", retries=2, retry_delay_seconds=[10, 60],
       timeout_seconds=900, cache_policy=NO_CACHE)
 def collect_task(name: str, db: str | None) -> SourceSummary:
-    summary = collect_source(name, _settings(db))
+    summary = collect_source(name, settings_for(db))
     logger = get_run_logger()
     for error in summary.errors:
         logger.warning(error)
@@ -38,12 +34,12 @@ def collect_task(name: str, db: str | None) -> SourceSummary:
 
 @task(name="replay-bundled-snapshots", cache_policy=NO_CACHE, timeout_seconds=900)
 def replay_bundled_task(db: str | None, with_local_sources: bool = True) -> dict[str, SourceSummary]:
-    return pipeline.replay_bundled(_settings(db), with_local_sources=with_local_sources)
+    return pipeline.replay_bundled(settings_for(db), with_local_sources=with_local_sources)
 
 
 @task(name="post-load-step", task_run_name="{name}", cache_policy=NO_CACHE, timeout_seconds=1800)
 def post_step_task(name: str, target: str, db: str | None) -> pipeline.StepResult:
-    result = pipeline.run_post_step(name, target, _settings(db))
+    result = pipeline.run_post_step(name, target, settings_for(db))
     if not result.ok:
         get_run_logger().warning("%s failed: %s", name, result.message)
     return result
@@ -54,19 +50,16 @@ def daily_prices(offline: bool = False, db: str | None = None, post_steps: bool 
     """Collect all sources, reprice the scenarios, evaluate drift, render the report.
 
     Returns the run summary (its markdown is printed and published as an artifact)."""
-    logger = get_run_logger()
-    summary = pipeline.RunSummary()
-    if offline:
-        summary.notes.append("Offline run: loaded the bundled snapshots.")
-        summary.sources = replay_bundled_task(db)
-    else:
+    def collect_all() -> dict[str, SourceSummary]:
         futures = {s.name: collect_task.submit(s.name, db) for s in available_sources()}
-        summary.sources = {name: future.result() for name, future in futures.items()}
-        if pipeline.all_unreachable(summary.sources):
-            logger.warning(pipeline.FALLBACK_NOTE)
-            summary.notes.append(pipeline.FALLBACK_NOTE)
-            summary.fell_back_to_snapshots = True
-            summary.sources = pipeline.fall_back(summary.sources, replay_bundled_task(db, with_local_sources=False))
+        return {name: future.result() for name, future in futures.items()}
+
+    summary = pipeline.load_sources(
+        offline=offline,
+        collect=collect_all,
+        replay_snapshots=lambda local: replay_bundled_task(db, with_local_sources=local),
+        warn=get_run_logger().warning,
+    )
     if post_steps:
         for name, target in pipeline.POST_LOAD_STEPS:
             summary.steps.append(post_step_task(name, target, db))
@@ -93,7 +86,7 @@ def publish_report_summary(db: str | None, steps: list[pipeline.StepResult]) -> 
                                  "did not run" if report is None else f"failed ({report.message})")
         return
     try:
-        report_md = latest_summary(_settings(db))
+        report_md = latest_summary(settings_for(db))
     except OSError as exc:  # the run's own summary is already published
         get_run_logger().warning("report summary not published: %s", exc)
         return

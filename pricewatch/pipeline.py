@@ -108,21 +108,43 @@ FALLBACK_NOTE = ("No provider was reachable; loaded the bundled snapshots instea
                  "(offline demo history, see snapshots/SOURCES.md).")
 
 
-def run_daily(settings: Settings, *, offline: bool = False, progress: Callable[[str], None] | None = None,
-              post_steps: bool = True) -> RunSummary:
+OFFLINE_NOTE = "Offline run: loaded the bundled snapshots."
+
+
+def load_sources(
+    *,
+    offline: bool,
+    collect: Callable[[], dict[str, SourceSummary]],
+    replay_snapshots: Callable[[bool], dict[str, SourceSummary]],
+    warn: Callable[[str], None] | None = None,
+) -> RunSummary:
+    """The loading phase of a daily run, shared by ``run_daily`` and the Prefect flow (which
+    pass their own ways to collect and replay): offline → the bundled snapshots; live → every
+    source, falling back to the snapshots when no network source was reachable.
+    ``replay_snapshots(with_local_sources)`` replays the bundled snapshots."""
     summary = RunSummary()
     if offline:
-        summary.notes.append("Offline run: loaded the bundled snapshots.")
-        summary.sources = replay_bundled(settings, progress)
-    else:
-        summary.sources = collect_live(settings, progress)
-        if all_unreachable(summary.sources):
-            summary.notes.append(FALLBACK_NOTE)
-            if progress:
-                progress("warning: " + FALLBACK_NOTE)
-            summary.sources = fall_back(summary.sources,
-                                        replay_bundled(settings, progress, with_local_sources=False))
-            summary.fell_back_to_snapshots = True
+        summary.notes.append(OFFLINE_NOTE)
+        summary.sources = replay_snapshots(True)
+        return summary
+    summary.sources = collect()
+    if all_unreachable(summary.sources):
+        summary.notes.append(FALLBACK_NOTE)
+        if warn:
+            warn("warning: " + FALLBACK_NOTE)
+        summary.sources = fall_back(summary.sources, replay_snapshots(False))
+        summary.fell_back_to_snapshots = True
+    return summary
+
+
+def run_daily(settings: Settings, *, offline: bool = False, progress: Callable[[str], None] | None = None,
+              post_steps: bool = True) -> RunSummary:
+    summary = load_sources(
+        offline=offline,
+        collect=lambda: collect_live(settings, progress),
+        replay_snapshots=lambda local: replay_bundled(settings, progress, with_local_sources=local),
+        warn=progress,
+    )
     if post_steps:
         for name, target in POST_LOAD_STEPS:
             if progress:

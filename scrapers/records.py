@@ -12,6 +12,9 @@ GPU_TIERS = (
     "on_demand", "secure", "community", "spot", "secure_spot", "community_spot",
     "interruptible", "reserved", "reserved_1w", "reserved_1m", "reserved_3m", "reserved_6m", "cluster",
 )
+# A price per GPU-hour above this is a data error (a typo, a per-instance price in the per-GPU
+# field), not an offer: collectors skip it with a warning.
+MAX_PLAUSIBLE_USD_PER_GPU_HOUR = 100.0
 # Tiers that can be taken away mid-run, and tiers that need a commitment (savings plans, whole
 # clusters): neither is an hourly on-demand price, so neither is "the cheapest" by default.
 INTERRUPTIBLE_TIERS = ("spot", "secure_spot", "community_spot", "interruptible")

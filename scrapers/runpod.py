@@ -23,7 +23,7 @@ from scrapers.base import Source, parse_json
 from scrapers.errors import ParseError
 from scrapers.gpu_names import normalise, unknown_name_warning
 from scrapers.http import HttpClient
-from scrapers.records import FetchFailure, GpuOffer, ParseResult, RawPayload
+from scrapers.records import MAX_PLAUSIBLE_USD_PER_GPU_HOUR, FetchFailure, GpuOffer, ParseResult, RawPayload
 
 if TYPE_CHECKING:  # pragma: no cover
     from pricewatch.settings import Settings
@@ -36,7 +36,6 @@ QUERY = (
     "oneWeekPrice oneMonthPrice threeMonthPrice sixMonthPrice clusterPrice "
     "nodeGroupDatacenters { id } } }"
 )
-MAX_PLAUSIBLE_USD_PER_GPU_HOUR = 100.0
 
 # (tier, price field, offered when this flag is true)
 _TIERS: tuple[tuple[str, str, str], ...] = (

@@ -24,7 +24,7 @@ from scrapers.base import Source, parse_json
 from scrapers.errors import ParseError
 from scrapers.gpu_names import NOMINAL_VRAM_GB, normalise, unknown_name_warning, vram_from_mib
 from scrapers.http import HttpClient
-from scrapers.records import FetchFailure, GpuOffer, MarketOffer, ParseResult, RawPayload
+from scrapers.records import MAX_PLAUSIBLE_USD_PER_GPU_HOUR, FetchFailure, GpuOffer, MarketOffer, ParseResult, RawPayload
 
 if TYPE_CHECKING:  # pragma: no cover
     from pricewatch.settings import Settings
@@ -39,7 +39,6 @@ GPU_QUERIES: tuple[str, ...] = (
 )
 LIMIT = 1000
 ALLOCATED_STORAGE_GB = 10  # pins dph_total; we record dph_base, which does not depend on it
-MAX_PLAUSIBLE_USD_PER_GPU_HOUR = 100.0
 
 
 def query_body(gpu_name: str) -> dict[str, Any]:
