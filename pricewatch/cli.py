@@ -61,8 +61,7 @@ def run(db: Path | None, offline: bool, no_prefect: bool) -> None:
 
         summary = run_daily(settings, offline=offline, progress=echo_err)
     else:
-        os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-        from flows.daily import daily_prices
+        from flows.daily import daily_prices  # sets PREFECT_SERVER_ANALYTICS_ENABLED=false itself
 
         summary = daily_prices(offline=offline, db=str(settings.db_path))
     click.echo(summary.to_markdown())

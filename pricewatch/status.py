@@ -11,11 +11,10 @@ WITH per_source AS (
            max(fetched_at) FILTER (WHERE outcome = 'ok') AS last_success,
            count(*) FILTER (WHERE outcome <> 'ok' AND fetched_at >= ? - INTERVAL 7 DAY) AS failures_7d,
            arg_max(error, fetched_at) FILTER (WHERE outcome <> 'ok') AS last_error,
-           max(fetched_at) AS last_attempt,
            count(*) AS attempts
     FROM fetch_log GROUP BY source
 )
-SELECT source, last_success, last_attempt, failures_7d, attempts, last_error FROM per_source ORDER BY source
+SELECT source, last_success, failures_7d, attempts, last_error FROM per_source ORDER BY source
 """
 
 
@@ -32,5 +31,5 @@ def source_status(con: duckdb.DuckDBPyConnection, now: datetime) -> tuple[list[s
     rows = con.execute(STATUS_SQL, [now]).fetchall()
     columns = ["source", "last_success", "age", "failures_7d", "attempts", "last_error"]
     out = [(s, last, _age(last, now), failures, attempts, (err or "")[:160])
-           for s, last, _attempt, failures, attempts, err in rows]
+           for s, last, failures, attempts, err in rows]
     return columns, out
