@@ -7,7 +7,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 90
 export UV_PYTHON := 3.11
 
-.PHONY: uv env run test test-fast bench chromium clean
+.PHONY: uv env run test test-fast lint imports bench chromium clean
 
 uv:
 	@command -v uv >/dev/null 2>&1 || [ -x $(HOME)/.local/bin/uv ] || python3 -m uv --version >/dev/null 2>&1 || \
@@ -23,8 +23,17 @@ run: env
 	$(UV) run --frozen pricewatch run
 
 ## test: the whole test suite (installs headless Chromium for the report test when missing)
-test: env chromium
+test: env chromium imports
 	$(UV) run --frozen pytest -q
+
+## imports: the layer contract (CLI > flows > reports > drift > cost_engine > warehouse > scrapers > core)
+imports: env
+	$(UV) run --frozen lint-imports --no-cache
+
+## lint: ruff, mypy and the import contract
+lint: env imports
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen mypy
 
 test-fast: env
 	$(UV) run --frozen pytest -q -m "not slow"

@@ -14,7 +14,7 @@ import random
 from unittest import mock
 
 from benchmarks.common import line, repeat
-from pricewatch.settings import BUNDLED_SNAPSHOTS
+from core.paths import BUNDLED_SNAPSHOTS
 from scrapers import vastai
 
 GPUS = [("RTX 4090", 24564), ("H100 SXM", 81559), ("A100 SXM4", 81920), ("L40S", 46068), ("RTX 3090", 24576),

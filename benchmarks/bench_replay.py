@@ -9,11 +9,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from benchmarks.common import line, stopwatch
-from pricewatch.replay import discover, replay
-from pricewatch.settings import BUNDLED_SNAPSHOTS, Settings
+from core.paths import BUNDLED_SNAPSHOTS
+from core.settings import Settings
 from scrapers.registry import GPU_SOURCES
 from warehouse.archive import format_timestamp
 from warehouse.db import read_connection
+from warehouse.replay import discover, replay
 
 _PRICE_IN_HTML = re.compile(r"\$?(\d+\.\d{2})")
 

@@ -11,11 +11,11 @@ class Band:
     high: float
 
     @classmethod
-    def point(cls, value: float) -> "Band":
+    def point(cls, value: float) -> Band:
         return cls(value, value, value)
 
     @classmethod
-    def of(cls, value: "float | list[float] | tuple[float, ...] | Band") -> "Band":
+    def of(cls, value: float | list[float] | tuple[float, ...] | Band) -> Band:
         """A number, a [low, high] pair (mid = midpoint), a [low, mid, high] triple, or a Band."""
         if isinstance(value, Band):
             return value
@@ -28,17 +28,17 @@ class Band:
             return cls(*values)
         raise ValueError(f"a range is a number, [low, high] or [low, mid, high]; got {value!r}")
 
-    def __add__(self, other: "Band") -> "Band":
+    def __add__(self, other: Band) -> Band:
         return Band(self.low + other.low, self.mid + other.mid, self.high + other.high)
 
-    def __mul__(self, other: "Band | float") -> "Band":
+    def __mul__(self, other: Band | float) -> Band:
         if isinstance(other, Band):
             return Band(self.low * other.low, self.mid * other.mid, self.high * other.high)
         return Band(self.low * other, self.mid * other, self.high * other)
 
     __rmul__ = __mul__
 
-    def reversed(self) -> "Band":
+    def reversed(self) -> Band:
         """For inputs where a high value gives a low cost (MFU, scaling efficiency)."""
         return Band(self.high, self.mid, self.low)
 

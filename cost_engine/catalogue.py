@@ -166,7 +166,7 @@ class Scenario(_Strict):
         return v
 
     @model_validator(mode="after")
-    def _tokens(self) -> "Scenario":
+    def _tokens(self) -> Scenario:
         if self.dataset_tokens is None and (self.examples is None or self.tokens_per_example is None):
             raise ValueError("give dataset_tokens, or examples and tokens_per_example")
         if self.model is None and self.params is None:
@@ -216,7 +216,7 @@ class Catalogue(_Strict):
         return v
 
     @model_validator(mode="after")
-    def _check(self) -> "Catalogue":
+    def _check(self) -> Catalogue:
         names = [s.name for s in self.scenarios]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from core.settings import Settings
 from cost_engine.catalogue import load_catalogue
 from cost_engine.loader import first_observation_date, unpriced_days
 from cost_engine.reprice import reprice
-from pricewatch.settings import Settings
 from warehouse.asof import latest_observation_date
 from warehouse.db import write_connection
 

@@ -15,7 +15,7 @@ from warehouse.db import transaction
 
 
 def load_snapshot(con: duckdb.DuckDBPyConnection, as_of: date, staleness_days: int = 45) -> PriceSnapshot:
-    """What was known by the end of the as_of day, through the shared as-of macros (005_source_rank.sql).
+    """What was known by the end of the as_of day, through the shared as-of macros (warehouse/semantic/20_as_of.sql).
 
     * GPU: the offerings in each provider's last load (``gpu_offerings_as_of``): an offering the
       provider stopped listing is gone, not still priced at its last price.

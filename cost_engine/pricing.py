@@ -12,11 +12,24 @@ from typing import Any
 from cost_engine import availability
 from cost_engine.bands import Band
 from cost_engine.catalogue import OPEN_WEIGHT_PROVIDERS, Catalogue, RouteSpec, Scenario
-from cost_engine.compute import (GpuTimeEstimate, billed_tokens, break_even_months, gpu_training_time,
-                                 hosted_training_cost, monthly_token_spend)
+from cost_engine.compute import (
+    GpuTimeEstimate,
+    billed_tokens,
+    break_even_months,
+    gpu_training_time,
+    hosted_training_cost,
+    monthly_token_spend,
+)
 from cost_engine.gpus import gpu_spec
-from cost_engine.snapshot import (PriceSnapshot, effective_usd_per_gpu_hour, find_token_price, gpu_groups,
-                                  gpu_provenance, pick_gpu_price, token_provenance)
+from cost_engine.snapshot import (
+    PriceSnapshot,
+    effective_usd_per_gpu_hour,
+    find_token_price,
+    gpu_groups,
+    gpu_provenance,
+    pick_gpu_price,
+    token_provenance,
+)
 from scrapers.records import COMMITTED_TIERS, INTERRUPTIBLE_TIERS
 
 LAYERS = ("compute", "data", "engineering", "serving", "inference", "total")

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import duckdb
 
+from core.clock import utcnow
 from cost_engine.catalogue import Catalogue, load_catalogue
 from cost_engine.loader import load_snapshot, replace_scenario_costs
 from cost_engine.pricing import LAYERS, RouteEstimate, price_catalogue
@@ -26,9 +27,6 @@ class RepriceSummary:
         return (f"{self.as_of}: {self.scenarios} scenarios, {self.routes} routes "
                 f"({self.available} available, {self.routes - self.available} unavailable), {self.rows} rows")
 
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def estimate_rows(estimates: list[RouteEstimate], as_of: date, computed_at: datetime) -> list[dict[str, Any]]:

@@ -1,7 +1,7 @@
 """An as-of price snapshot and the pure rules that pick prices out of it.
 
 As-of semantics (loaded by ``cost_engine.loader`` through the shared SQL macros of
-warehouse/migrations/005_source_rank.sql): GPU offerings listed in each provider's last load
+warehouse/semantic/20_as_of.sql): GPU offerings listed in each provider's last load
 before the end of the as_of day; token prices in each source's last load (for the dated curated
 sheet, the newest row per price line). An observation older than ``staleness_days`` before
 as_of is *stale*: still usable, flagged in the route's reason and provenance, and passed over

@@ -5,11 +5,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TextIO
 
+from core.clock import utcnow
+from core.settings import Settings
 from drift.evaluate import StoreResult, evaluate, store_alerts
 from drift.notify import default_channels, pending, record_attempts, send_all
 from drift.rules import RuleSet, load_rules
-from pricewatch.settings import Settings
-from scrapers.http import utcnow
 from warehouse.db import write_connection
 
 

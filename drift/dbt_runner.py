@@ -17,9 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pricewatch.settings import REPO_ROOT, Settings
+from core.paths import DBT_PROJECT_DIR
+from core.settings import Settings
 
-PROJECT_DIR = REPO_ROOT / "dbt_models"
+PROJECT_DIR = DBT_PROJECT_DIR
 
 
 class DbtFailed(RuntimeError):

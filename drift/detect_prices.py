@@ -12,8 +12,7 @@ import duckdb
 
 from drift.model import Alert, iso, money, pct_text, pct_value
 from drift.rules import Rule, RuleSet
-from drift.series import (Change, Point, PresenceTracker, SuspectEpisode, accept_prices, pct_change,
-                          threshold_changes)
+from drift.series import Change, Point, PresenceTracker, SuspectEpisode, accept_prices, pct_change, threshold_changes
 
 GPU_SQL = """
 SELECT provider, observed_at, offering_key, gpu_model, tier, usd_per_gpu_hour

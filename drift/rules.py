@@ -72,7 +72,7 @@ class RuleSet(BaseModel):
     rules: list[Rule]
 
     @model_validator(mode="after")
-    def _unique_names(self) -> "RuleSet":
+    def _unique_names(self) -> RuleSet:
         names = [r.name for r in self.rules]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:

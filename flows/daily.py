@@ -1,4 +1,4 @@
-"""The `daily-prices` Prefect flow: thin wiring over pricewatch.pipeline.
+"""The `daily-prices` Prefect flow: thin wiring over flows.pipeline.
 
 One task per source (run concurrently; writes are serialised by the warehouse), a fallback to
 the bundled snapshots when nothing is reachable, then the after-load steps. Ends with a summary
@@ -14,11 +14,11 @@ from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.artifacts import create_markdown_artifact  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 
-from pricewatch import pipeline  # noqa: E402
-from pricewatch.cli_common import settings_for  # noqa: E402
-from pricewatch.collect import collect_source  # noqa: E402
-from pricewatch.ingest import SourceSummary  # noqa: E402
+from core.settings import settings_for  # noqa: E402
+from flows import pipeline  # noqa: E402
+from flows.collect import collect_source  # noqa: E402
 from scrapers.registry import available_sources  # noqa: E402
+from warehouse.ingest import SourceSummary  # noqa: E402
 
 
 @task(name="collect-source", task_run_name="collect-{name}", retries=2, retry_delay_seconds=[10, 60],

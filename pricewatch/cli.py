@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 import duckdb
 
-from pricewatch.cli_common import db_option, echo_err, settings_for
+from core.settings import settings_for
+from pricewatch.cli_common import db_option, echo_err
 from pricewatch.output import FORMATS, render
 from warehouse.db import WarehouseLocked, WarehouseMissing, read_connection
 
@@ -57,7 +58,7 @@ def run(db: Path | None, offline: bool, no_prefect: bool) -> None:
     """
     settings = settings_for(db)
     if no_prefect:
-        from pricewatch.pipeline import run_daily
+        from flows.pipeline import run_daily
 
         summary = run_daily(settings, offline=offline, progress=echo_err)
     else:
@@ -108,7 +109,7 @@ def replay(directory: Path, db: Path | None, sources: tuple[str, ...], quiet: bo
     Files may be gzip-compressed (.gz); data/raw, the raw archive, is itself replayable.
     Malformed files are recorded as failed fetches and the replay goes on.
     """
-    from pricewatch.replay import replay as do_replay
+    from warehouse.replay import replay as do_replay
 
     settings = settings_for(db)
     summaries = do_replay(settings, directory, sources=sources or None, progress=None if quiet else echo_err)
@@ -153,8 +154,8 @@ def sql(query: str | None, query_file: Path | None, fmt: str, db: Path | None) -
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 def status(db: Path | None, fmt: str) -> None:
     """Per source: last successful fetch, its age, failures in the last 7 days, last error."""
-    from pricewatch.status import source_status
-    from scrapers.http import utcnow
+    from core.clock import utcnow
+    from warehouse.status import source_status
 
     with read_connection(settings_for(db).db_path) as con:
         columns, rows = source_status(con, utcnow())

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from pricewatch.cli_common import db_option, settings_for
+from core.settings import settings_for
+from pricewatch.cli_common import db_option
 from pricewatch.output import FORMATS, render
 from warehouse.db import read_connection
 

@@ -5,17 +5,10 @@ from pathlib import Path
 
 import click
 
-from pricewatch.settings import Settings
-
 db_option = click.option(
     "--db", "db", type=click.Path(dir_okay=False, path_type=Path), default=None,
     help="DuckDB warehouse file. Default: $PRICEWATCH_DB or data/pricewatch.duckdb.",
 )
-
-
-def settings_for(db: Path | None) -> Settings:
-    """Settings from the environment, with --db winning over $PRICEWATCH_DB."""
-    return Settings.from_env().with_db(db)
 
 
 def echo_err(message: str) -> None:

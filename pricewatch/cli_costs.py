@@ -9,7 +9,8 @@ from typing import Any
 
 import click
 
-from pricewatch.cli_common import db_option, settings_for
+from core.settings import settings_for
+from pricewatch.cli_common import db_option
 from pricewatch.output import FORMATS, render
 
 _date = click.DateTime(formats=["%Y-%m-%d"])
@@ -94,10 +95,11 @@ def register(group: click.Group) -> None:
     @db_option
     def scenarios_cmd(as_of: datetime | None, scenario_name: str | None, fmt: str, db: Path | None) -> None:
         """What each standard fine-tuning scenario costs: cheapest route, low/mid/high, change vs 7 and 30 days."""
+        from core.clock import utcnow
         from cost_engine.catalogue import load_catalogue
         from cost_engine.loader import latest_repriced_date, load_snapshot, read_scenario_costs
         from cost_engine.pricing import price_catalogue
-        from cost_engine.reprice import estimate_rows, utcnow
+        from cost_engine.reprice import estimate_rows
         from warehouse.asof import latest_observation_date
         from warehouse.db import read_connection
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from pricewatch.cli_common import db_option, settings_for
+from core.settings import settings_for
+from pricewatch.cli_common import db_option
 
 
 def _parse_day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:

@@ -7,12 +7,12 @@ so the report never holds the DuckDB file while other steps want it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
 
-from pricewatch.settings import Settings
+from core.settings import Settings
 from reports.data import ReportData, load_report_data
 from reports.render import render_html
 from reports.summary import render_summary
@@ -38,7 +38,7 @@ class WrittenReport:
 
 
 def today_utc() -> date:
-    return datetime.now(timezone.utc).date()
+    return datetime.now(UTC).date()
 
 
 def newest_day(con: duckdb.DuckDBPyConnection) -> date | None:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -117,7 +117,7 @@ def context(data: ReportData, generated_at: datetime | None = None) -> dict[str,
         "lifecycle_upcoming": today,
         "lifecycle_recent": [e for e in data.lifecycle if e not in today],
         "changes_shown": CHANGES_SHOWN,
-        "generated_at": generated_at or datetime.now(timezone.utc).replace(tzinfo=None),
+        "generated_at": generated_at or datetime.now(UTC).replace(tzinfo=None),
         "plotly_js": Markup(plotly_js()),
     }
 

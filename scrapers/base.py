@@ -9,8 +9,8 @@ A source module exposes ``SOURCE = Source(...)`` with:
 """
 from __future__ import annotations
 
-import re
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -19,7 +19,7 @@ from scrapers.errors import ParseError
 from scrapers.records import FetchFailure, ParseResult, RawPayload
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pricewatch.settings import Settings
+    from core.settings import Settings
     from scrapers.http import HttpClient
 
 FetchFn = Callable[["HttpClient", "Settings"], list[RawPayload | FetchFailure]]

@@ -14,14 +14,14 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from core.clock import utcnow
 from scrapers.base import Source
 from scrapers.errors import ParseError
-from scrapers.http import utcnow
 from scrapers.records import FetchFailure, ParseResult, RawPayload, TokenPrice
 from scrapers.token_common import SIZE_BUCKET_RE, check_vocabulary, parse_date
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pricewatch.settings import Settings
+    from core.settings import Settings
     from scrapers.http import HttpClient
 
 NAME = "curated_sheet"
@@ -31,7 +31,7 @@ REQUIRED_COLUMNS = ("provider", "model", "method", "price_kind", "usd", "as_of",
 _BUCKET_PROVIDERS = ("together", "fireworks")
 
 
-def fetch(client: "HttpClient", settings: "Settings") -> list[RawPayload | FetchFailure]:
+def fetch(client: HttpClient, settings: Settings) -> list[RawPayload | FetchFailure]:
     """Read the sheet from the repo: no network, always status 200 when the file exists."""
     try:
         body = SHEET_PATH.read_bytes()

@@ -21,7 +21,7 @@ class ParseError(Exception):
         self.source, self.field, self.message, self.origin = source, field, message, origin
         super().__init__(f"{source}: field '{field}' in {origin}: {message}")
 
-    def at(self, origin: str) -> "ParseError":
+    def at(self, origin: str) -> ParseError:
         """The same error pointing at a concrete file, unless it already names one."""
         if self.origin != "<payload>":
             return self

@@ -27,7 +27,7 @@ from scrapers.records import FetchFailure, LifecycleEvent, ParseResult, RawPaylo
 from scrapers.token_common import fetch_urls, find_date, guard_page, parse_date, size_bucket
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pricewatch.settings import Settings
+    from core.settings import Settings
     from scrapers.http import HttpClient
 
 NAME = "fireworks_pricing"
@@ -48,7 +48,7 @@ _SINGLE = re.compile(r"\*\*([^*]+)\*\*\s+is deprecated", re.I)
 _REMOVAL = re.compile(r"(?:removed|decommissioned on|removed on)\s+([A-Z][a-z]+\.? \d{1,2},? \d{4})")
 
 
-def fetch(client: "HttpClient", settings: "Settings") -> list[RawPayload | FetchFailure]:
+def fetch(client: HttpClient, settings: Settings) -> list[RawPayload | FetchFailure]:
     return fetch_urls(client, NAME, [(ESTIMATOR_URL, "md"), (CHANGELOG_URL, "md")])
 
 

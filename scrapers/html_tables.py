@@ -5,7 +5,8 @@ over ``Size | LoRA | Full | LoRA | Full`` becomes ``Size``, ``Supervised Fine-Tu
 """
 from __future__ import annotations
 
-from selectolax.lexbor import LexborHTMLParser as HTMLParser, LexborNode as Node
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
+from selectolax.lexbor import LexborNode as Node
 
 from scrapers.markdown_tables import MarkdownTable
 

@@ -10,20 +10,17 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
 from typing import Any
 
 import httpx
 
+from core.clock import utcnow
 from scrapers.errors import FetchError
 from scrapers.records import FetchFailure, RawPayload
 
 USER_AGENT = "pricewatch/0.1 (+fine-tuning price tracker; contact: see README)"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 class HttpClient:
@@ -61,7 +58,7 @@ class HttpClient:
     def close(self) -> None:
         self._client.close()
 
-    def __enter__(self) -> "HttpClient":
+    def __enter__(self) -> HttpClient:
         return self
 
     def __exit__(self, *exc: object) -> None:

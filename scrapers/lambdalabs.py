@@ -28,7 +28,7 @@ from scrapers.http import HttpClient
 from scrapers.records import FetchFailure, GpuOffer, ParseResult, RawPayload
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pricewatch.settings import Settings
+    from core.settings import Settings
 
 NAME = "lambda"
 PAGE_URL = "https://lambda.ai/pricing"
@@ -43,7 +43,7 @@ _VRAM_IN_DESCRIPTION = re.compile(r"\((\d+)\s*GB", re.I)
 PRICE_SELECTOR = 'td[data-label*="PRICE" i]'
 
 
-def fetch(client: HttpClient, settings: "Settings") -> list[RawPayload | FetchFailure]:
+def fetch(client: HttpClient, settings: Settings) -> list[RawPayload | FetchFailure]:
     key = getattr(settings, "lambda_api_key", None)
     url = API_URL if key else PAGE_URL
     if key:

@@ -27,7 +27,7 @@ from scrapers.records import FetchFailure, LifecycleEvent, ParseResult, RawPaylo
 from scrapers.token_common import fetch_urls, guard_page, parse_date, per_token_usd, real_date, size_bucket
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pricewatch.settings import Settings
+    from core.settings import Settings
     from scrapers.http import HttpClient
 
 NAME = "litellm"
@@ -44,7 +44,7 @@ SKIPPED_MODES = {"embedding", "image_generation", "audio_transcription", "audio_
 _BUCKET_KEY = re.compile(r"^(?:together-ai|fireworks-ai)-(.+)$")
 
 
-def fetch(client: "HttpClient", settings: "Settings") -> list[RawPayload | FetchFailure]:
+def fetch(client: HttpClient, settings: Settings) -> list[RawPayload | FetchFailure]:
     return fetch_urls(client, NAME, [(URL, "json")])
 
 

@@ -29,7 +29,7 @@ from scrapers.records import FetchFailure, LifecycleEvent, ParseResult, RawPaylo
 from scrapers.token_common import fetch_urls, find_date, guard_page, parse_date
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pricewatch.settings import Settings
+    from core.settings import Settings
     from scrapers.http import HttpClient
 
 NAME = "openai_deprecations"
@@ -51,7 +51,7 @@ _TRAINING_ROW = re.compile(r"fine-tuning training", re.I)
 _FT_TABLE_HEADING = re.compile(r"fine-tuning .*models|fine-tuned (versions|models)", re.I)
 
 
-def fetch(client: "HttpClient", settings: "Settings") -> list[RawPayload | FetchFailure]:
+def fetch(client: HttpClient, settings: Settings) -> list[RawPayload | FetchFailure]:
     return fetch_urls(client, NAME, [(URL, "md")])
 
 

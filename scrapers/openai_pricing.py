@@ -24,7 +24,7 @@ from scrapers.records import FetchFailure, ParseResult, RawPayload, TokenPrice
 from scrapers.token_common import fetch_urls, guard_page, plausible_usd
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pricewatch.settings import Settings
+    from core.settings import Settings
     from scrapers.http import HttpClient
 
 NAME = "openai_pricing"
@@ -37,7 +37,7 @@ _SKIP_HEADINGS = re.compile(r"batch|flex|priority", re.I)
 _DATA_SHARING = re.compile(r"\s*\(?with data sharing\)?\s*$", re.I)
 
 
-def fetch(client: "HttpClient", settings: "Settings") -> list[RawPayload | FetchFailure]:
+def fetch(client: HttpClient, settings: Settings) -> list[RawPayload | FetchFailure]:
     return fetch_urls(client, NAME, [(URL, "md")])
 
 

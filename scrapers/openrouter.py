@@ -20,7 +20,7 @@ from scrapers.records import FetchFailure, LifecycleEvent, ParseResult, RawPaylo
 from scrapers.token_common import fetch_urls, guard_page, parse_date, per_token_usd, real_date
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pricewatch.settings import Settings
+    from core.settings import Settings
     from scrapers.http import HttpClient
 
 NAME = "openrouter"
@@ -30,7 +30,7 @@ MIN_BYTES, MAX_BYTES = 1_000, 50_000_000
 AUTHORS = {"openai": "openai"}
 
 
-def fetch(client: "HttpClient", settings: "Settings") -> list[RawPayload | FetchFailure]:
+def fetch(client: HttpClient, settings: Settings) -> list[RawPayload | FetchFailure]:
     return fetch_urls(client, NAME, [(URL, "json")])
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 GPU_TIERS = (
     "on_demand", "secure", "community", "spot", "secure_spot", "community_spot",
@@ -93,8 +94,12 @@ class LifecycleEvent:
 
 @dataclass
 class ParseResult:
-    gpu_offers: list[GpuOffer] = field(default_factory=list)
-    market_offers: list[MarketOffer] = field(default_factory=list)
+    """What a parser returns. For large payloads (over ~10k rows) ``gpu_offers`` and
+    ``market_offers`` may instead be a ``pyarrow.Table`` whose column names are the record's
+    field names (columns left out load as NULL): no Python object per row."""
+
+    gpu_offers: list[GpuOffer] | Any = field(default_factory=list)
+    market_offers: list[MarketOffer] | Any = field(default_factory=list)
     token_prices: list[TokenPrice] = field(default_factory=list)
     lifecycle_events: list[LifecycleEvent] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)

@@ -19,7 +19,7 @@ DATED_SOURCES = ("curated_sheet",)
 
 def source_rank(source: str) -> int:
     """Which source to believe first: a provider's own page (1), the curated sheet (2), an
-    aggregator (3). The SQL macro ``source_rank`` in warehouse/migrations/005 says the same."""
+    aggregator (3). The SQL macro ``source_rank`` is generated from this function (warehouse/semantic.py)."""
     if source in AGGREGATOR_SOURCES:
         return 3
     return 2 if source in DATED_SOURCES else 1

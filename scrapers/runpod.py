@@ -26,7 +26,7 @@ from scrapers.http import HttpClient
 from scrapers.records import MAX_PLAUSIBLE_USD_PER_GPU_HOUR, FetchFailure, GpuOffer, ParseResult, RawPayload
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pricewatch.settings import Settings
+    from core.settings import Settings
 
 NAME = "runpod"
 URL = "https://api.runpod.io/graphql"
@@ -51,7 +51,7 @@ _TIERS: tuple[tuple[str, str, str], ...] = (
 _REQUIRED = ("id", "memoryInGb", "secureCloud", "communityCloud", "securePrice", "communityPrice")
 
 
-def fetch(client: HttpClient, settings: "Settings") -> list[RawPayload | FetchFailure]:
+def fetch(client: HttpClient, settings: Settings) -> list[RawPayload | FetchFailure]:
     return [client.try_fetch(NAME, "POST", URL, ext="json", json={"query": QUERY},
                              headers={"Content-Type": "application/json"})]
 

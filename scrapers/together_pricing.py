@@ -19,11 +19,17 @@ from scrapers.errors import ParseError
 from scrapers.html_tables import find_html_tables
 from scrapers.markdown_tables import MarkdownTable
 from scrapers.records import FetchFailure, ParseResult, RawPayload, TokenPrice
-from scrapers.token_common import (expand_model_group, fetch_urls, guard_page, parse_usd, plausible_usd,
-                                   size_bucket_from_text)
+from scrapers.token_common import (
+    expand_model_group,
+    fetch_urls,
+    guard_page,
+    parse_usd,
+    plausible_usd,
+    size_bucket_from_text,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pricewatch.settings import Settings
+    from core.settings import Settings
     from scrapers.http import HttpClient
 
 NAME = "together_pricing"
@@ -34,7 +40,7 @@ PLAUSIBLE_USD = (0.01, 1_000.0)
 _NO_MINIMUM = re.compile(r"no min", re.I)
 
 
-def fetch(client: "HttpClient", settings: "Settings") -> list[RawPayload | FetchFailure]:
+def fetch(client: HttpClient, settings: Settings) -> list[RawPayload | FetchFailure]:
     return fetch_urls(client, NAME, [(URL, "html")])
 
 

@@ -226,6 +226,6 @@ def guard_page(source: str, body: bytes, origin: str, *, min_bytes: int, max_byt
     return text
 
 
-def fetch_urls(client: "HttpClient", source: str, urls: list[tuple[str, str]]) -> list[RawPayload | FetchFailure]:
+def fetch_urls(client: HttpClient, source: str, urls: list[tuple[str, str]]) -> list[RawPayload | FetchFailure]:
     """GET each (url, ext); any HTTP status is a payload (ingest records 4xx/5xx), no answer a failure."""
     return [client.try_fetch(source, "GET", url, ext=ext) for url, ext in urls]

@@ -15,19 +15,26 @@ from ``gpu_ram`` (MiB) and picks the canonical size, so 48 GB RTX 4090s are thei
 from __future__ import annotations
 
 import math
-from dataclasses import replace
-from urllib.parse import quote
 from collections import defaultdict
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from scrapers.base import Source, parse_json
 from scrapers.errors import ParseError
 from scrapers.gpu_names import NOMINAL_VRAM_GB, normalise, unknown_name_warning, vram_from_mib
 from scrapers.http import HttpClient
-from scrapers.records import MAX_PLAUSIBLE_USD_PER_GPU_HOUR, FetchFailure, GpuOffer, MarketOffer, ParseResult, RawPayload
+from scrapers.records import (
+    MAX_PLAUSIBLE_USD_PER_GPU_HOUR,
+    FetchFailure,
+    GpuOffer,
+    MarketOffer,
+    ParseResult,
+    RawPayload,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pricewatch.settings import Settings
+    from core.settings import Settings
 
 NAME = "vastai"
 URL = "https://console.vast.ai/api/v0/bundles/"
@@ -58,7 +65,7 @@ def page_url(gpu_name: str) -> str:
     return f"{URL}#gpu_name={quote(gpu_name)}"
 
 
-def fetch(client: HttpClient, settings: "Settings") -> list[RawPayload | FetchFailure]:
+def fetch(client: HttpClient, settings: Settings) -> list[RawPayload | FetchFailure]:
     """One page per GPU model; a failing page becomes a FetchFailure and the rest go on.
 
     When the very first page gets no usable answer (host unreachable or a server error after the

@@ -23,7 +23,7 @@ from scrapers.records import FetchFailure, LifecycleEvent, ParseResult, RawPaylo
 from scrapers.token_common import fetch_urls, guard_page, parse_date, plausible_usd
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pricewatch.settings import Settings
+    from core.settings import Settings
     from scrapers.http import HttpClient
 
 NAME = "vertex_pricing"
@@ -36,7 +36,7 @@ PLAUSIBLE_USD = (0.01, 1_000.0)
 _PER_1M = re.compile(r"per\s*1\s*m\b|per\s+(?:one\s+)?million")
 
 
-def fetch(client: "HttpClient", settings: "Settings") -> list[RawPayload | FetchFailure]:
+def fetch(client: HttpClient, settings: Settings) -> list[RawPayload | FetchFailure]:
     return fetch_urls(client, NAME, [(PRICING_URL, "md"), (VERSIONS_URL, "md")])
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pricewatch.settings import Settings
+from core.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

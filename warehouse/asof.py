@@ -1,7 +1,7 @@
 """As-of dates shared by the cost engine, the report and drift.
 
 "As of day D" means everything observed before the start of D+1 (UTC). The SQL side of the same
-rules is in warehouse/migrations/005_source_rank.sql: ``gpu_offerings_as_of(cutoff)``,
+rules is in warehouse/semantic/20_as_of.sql: ``gpu_offerings_as_of(cutoff)``,
 ``token_prices_as_of(cutoff)``, ``token_prices_believed_as_of(cutoff)``,
 ``lifecycle_events_as_of(cutoff)`` and the ``source_rank(source)`` macro.
 """

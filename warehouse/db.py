@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.migrate import migrate
+from warehouse.semantic import apply_semantic_layer
 
 # One writer at a time inside this process too (flow tasks run in threads).
 _WRITE_LOCK = threading.RLock()
@@ -64,6 +65,7 @@ def write_connection(path: str | Path, *, attempts: int = 5, wait_s: float = 0.2
         con = _connect(path, read_only=False, attempts=attempts, wait_s=wait_s)
         try:
             migrate(con)
+            apply_semantic_layer(con)
             yield con
         finally:
             con.close()

@@ -15,6 +15,9 @@ import pyarrow as pa
 
 from scrapers.records import GpuOffer, LifecycleEvent, MarketOffer, TokenPrice
 
+# A list of records, or the same as columns (a pyarrow.Table named by the record's fields).
+Records = list[Any] | pa.Table
+
 
 @dataclass
 class FetchLogEntry:
@@ -70,14 +73,18 @@ def already_failed(con: duckdb.DuckDBPyConnection, source: str, fetched_at: date
     return row is not None
 
 
-def _arrow(records: list[Any], record_type: type, extra: dict[str, Any]) -> pa.Table:
-    columns: dict[str, list[Any]] = {
-        f.name: [getattr(r, f.name) for r in records] for f in fields(record_type)
-    }
-    n = len(records)
+def _arrow(records: Records, record_type: type, extra: dict[str, Any]) -> pa.Table:
+    """The records as an Arrow table with the batch columns in ``extra`` added. A parser of a
+    large payload may already hand over a ``pyarrow.Table`` whose columns are the record's
+    fields (``scrapers.records.ParseResult``); a column it leaves out is loaded as NULL."""
+    if isinstance(records, pa.Table):
+        table = records
+    else:
+        table = pa.table({f.name: [getattr(r, f.name) for r in records] for f in fields(record_type)})
+    n = table.num_rows
     for name, value in extra.items():
-        columns[name] = [value] * n
-    return pa.table(columns)
+        table = table.append_column(name, pa.array([value] * n))
+    return table
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, arrow_table: pa.Table) -> int:
@@ -91,15 +98,16 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, arrow_table: pa.Table) -
         con.unregister("_incoming")
 
 
-def load_gpu_offers(con: duckdb.DuckDBPyConnection, offers: list[GpuOffer], observed_at: datetime, fetch_id: int) -> int:
-    if not offers:
+def load_gpu_offers(con: duckdb.DuckDBPyConnection, offers: Records, observed_at: datetime, fetch_id: int) -> int:
+    if not len(offers):
         return 0
     table = _arrow(offers, GpuOffer, {"observed_at": observed_at, "source_fetch_id": fetch_id})
     return _insert(con, "gpu_observations", table)
 
 
-def load_market_offers(con: duckdb.DuckDBPyConnection, offers: list[MarketOffer], observed_at: datetime, fetch_id: int) -> int:
-    if not offers:
+def load_market_offers(con: duckdb.DuckDBPyConnection, offers: Records, observed_at: datetime,
+                       fetch_id: int) -> int:
+    if not len(offers):
         return 0
     table = _arrow(offers, MarketOffer, {"observed_at": observed_at, "source_fetch_id": fetch_id})
     return _insert(con, "market_offers", table)

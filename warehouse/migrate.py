@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -43,7 +43,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
             con.execute(path.read_text())
             con.execute(
                 "INSERT INTO schema_migrations VALUES (?, ?, ?)",
-                [version, path.name, datetime.now(timezone.utc).replace(tzinfo=None)],
+                [version, path.name, datetime.now(UTC).replace(tzinfo=None)],
             )
         except Exception:
             con.execute("ROLLBACK")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from pricewatch.settings import BUNDLED_SNAPSHOTS
+from core.paths import BUNDLED_SNAPSHOTS
 
 
 def test_replaying_the_bundled_snapshots_gives_all_three_gpu_providers(cli, settings):

@@ -6,10 +6,10 @@ from datetime import datetime
 
 import duckdb
 
-from pricewatch.ingest import ingest_payloads
 from scrapers.records import FetchFailure, RawPayload
 from tests.core.conftest import TOY, toy_body
 from warehouse.db import write_connection
+from warehouse.ingest import ingest_payloads
 
 
 def load_toy(settings):

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pricewatch.ingest import ingest_payloads
 from scrapers.records import FetchFailure, RawPayload
 from tests.core.conftest import toy_body
 from warehouse.db import write_connection
+from warehouse.ingest import ingest_payloads
 
 DAY1 = datetime(2026, 11, 1, 6, 0)
 DAY2 = datetime(2026, 11, 2, 6, 0)
@@ -149,7 +149,7 @@ def test_a_locked_warehouse_costs_no_payload_and_does_not_raise(settings, monkey
     import subprocess
     import sys
 
-    from pricewatch import collect
+    from flows import collect
     from tests.core.conftest import TOY, toy_body
 
     with write_connection(settings.db_path):

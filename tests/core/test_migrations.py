@@ -66,6 +66,20 @@ def test_sql_source_rank_agrees_with_python(settings):
             assert con.execute("SELECT source_rank(?)", [source]).fetchone()[0] == source_rank(source), source
 
 
+def test_sql_source_rank_ranks_pages_over_the_sheet_over_feeds(settings):
+    with write_connection(settings.db_path) as con:
+        ranks = {s: con.execute("SELECT source_rank(?)", [s]).fetchone()[0]
+                 for s in ("openai_pricing", "curated_sheet", "litellm", "openrouter", "not_a_source")}
+    assert ranks == {"openai_pricing": 1, "curated_sheet": 2, "litellm": 3, "openrouter": 3, "not_a_source": 1}
+
+
+def test_semantic_layer_is_recreated_on_every_write_connection(settings):
+    with write_connection(settings.db_path) as con:
+        con.execute("DROP VIEW gpu_prices_latest")
+    with write_connection(settings.db_path) as con:
+        assert con.execute("SELECT count(*) FROM gpu_prices_latest").fetchone() == (0,)
+
+
 def test_token_prices_current_prefers_the_provider_page_over_feeds_and_the_sheet(settings):
     from datetime import date, datetime
 

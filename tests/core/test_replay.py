@@ -6,10 +6,10 @@ from datetime import datetime
 
 import pytest
 
-from pricewatch import replay as replay_module
-from pricewatch.replay import discover, replay
 from tests.core.conftest import TOY, toy_body
+from warehouse import replay as replay_module
 from warehouse.db import write_connection
+from warehouse.replay import discover, replay
 
 
 @pytest.fixture(autouse=True)
@@ -111,8 +111,8 @@ def test_only_newer_never_slips_old_snapshots_under_a_newer_history(settings, tm
 
 
 def test_a_fallback_keeps_the_local_sources_already_collected_and_adds_the_replay():
-    from pricewatch.ingest import SourceSummary
-    from pricewatch.pipeline import fall_back
+    from flows.pipeline import fall_back
+    from warehouse.ingest import SourceSummary
 
     live = {"runpod": SourceSummary("runpod", errors=["unreachable"]), "curated_sheet": SourceSummary("curated_sheet", parsed=1)}
     bundled = {"runpod": SourceSummary("runpod", parsed=1)}

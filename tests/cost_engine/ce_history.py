@@ -10,8 +10,7 @@ from pathlib import Path
 
 from scrapers.records import GpuOffer, LifecycleEvent, TokenPrice
 from warehouse.db import write_connection
-from warehouse.load import (FetchLogEntry, insert_fetch_log, load_gpu_offers, load_lifecycle_events,
-                            load_token_prices)
+from warehouse.load import FetchLogEntry, insert_fetch_log, load_gpu_offers, load_lifecycle_events, load_token_prices
 
 # 000_91dabb329c97c9de.txt, Layer 1 table ("RunPod (spot)", "Lambda Labs", "Vast.ai (low)").
 A100_RUNPOD_SPOT = 1.30

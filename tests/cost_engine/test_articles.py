@@ -7,10 +7,10 @@ range of hours and dollars. Each case names its article in /work/shared/seeds/.
 from __future__ import annotations
 
 import pytest
-from tests.cost_engine.ce_snapshots import gpu_price, snapshot, token_obs
 
 from cost_engine.catalogue import load_catalogue
 from cost_engine.pricing import price_scenario
+from tests.cost_engine.ce_snapshots import gpu_price, snapshot, token_obs
 
 CATALOGUE = load_catalogue()
 

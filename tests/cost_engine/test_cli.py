@@ -5,10 +5,10 @@ import json
 from datetime import date
 
 import pytest
-from tests.cost_engine.ce_history import A100_RUNPOD_COMMUNITY, A100_RUNPOD_SPOT, add_gpu, add_tokens, at, gpu, token
 from click.testing import CliRunner
 
 from pricewatch.cli import main
+from tests.cost_engine.ce_history import A100_RUNPOD_COMMUNITY, A100_RUNPOD_SPOT, add_gpu, add_tokens, at, gpu, token
 
 D1, D8 = date(2026, 6, 1), date(2026, 6, 8)
 

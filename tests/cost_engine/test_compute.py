@@ -4,8 +4,17 @@ from __future__ import annotations
 import pytest
 
 from cost_engine.bands import Band
-from cost_engine.compute import (ModelArch, TrainingSetup, billed_tokens, break_even_months, flops_per_token,
-                                 gpu_training_time, hosted_training_cost, memory_plan, monthly_token_spend)
+from cost_engine.compute import (
+    ModelArch,
+    TrainingSetup,
+    billed_tokens,
+    break_even_months,
+    flops_per_token,
+    gpu_training_time,
+    hosted_training_cost,
+    memory_plan,
+    monthly_token_spend,
+)
 from cost_engine.gpus import gpu_spec
 
 LLAMA2_7B = ModelArch(6.74e9, 32, 4096, 32000)

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import pytest
-from tests.cost_engine.ce_snapshots import gpu_price, snapshot, token_obs
 
 from cost_engine import pricing
 from cost_engine.catalogue import load_catalogue
 from cost_engine.pricing import price_scenario
+from tests.cost_engine.ce_snapshots import gpu_price, snapshot, token_obs
 
 CATALOGUE = load_catalogue()
 # Synthetic prices: Fireworks serves fine-tunes at the base price (catalogue evidence), so the

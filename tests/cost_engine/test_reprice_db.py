@@ -5,13 +5,21 @@ import json
 from datetime import date
 
 import pytest
-from tests.cost_engine.ce_history import (A100_RUNPOD_COMMUNITY, A100_RUNPOD_SPOT, add_events, add_gpu, add_tokens, at, gpu,
-                        token)
 
 from cost_engine.daily import reprice_latest
 from cost_engine.loader import load_snapshot
 from cost_engine.reprice import backfill, reprice
 from scrapers.records import LifecycleEvent
+from tests.cost_engine.ce_history import (
+    A100_RUNPOD_COMMUNITY,
+    A100_RUNPOD_SPOT,
+    add_events,
+    add_gpu,
+    add_tokens,
+    at,
+    gpu,
+    token,
+)
 from warehouse.db import read_connection, write_connection
 
 D1, D2, D3 = date(2026, 6, 1), date(2026, 6, 2), date(2026, 6, 3)

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from tests.cost_engine.ce_snapshots import gpu_price, snapshot, token_obs
-
 from cost_engine.snapshot import bucket_range, find_token_price, in_bucket, model_matches, pick_gpu_price
+from tests.cost_engine.ce_snapshots import gpu_price, snapshot, token_obs
 
 OLD = datetime(2026, 3, 1)   # 92 days before AS_OF: stale at the 45-day window
 

@@ -8,13 +8,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from core.settings import Settings
 from drift.dbt_runner import DbtFailed, DbtResult, build_models, failure_message, run_dbt, summarise
-from pricewatch.replay import replay
-from pricewatch.settings import Settings
 from scrapers.records import LifecycleEvent
 from tests.drift.conftest import H100_SXM, h100_secure, write_runpod_days
 from warehouse.db import write_connection
 from warehouse.load import load_lifecycle_events
+from warehouse.replay import replay
 
 
 @pytest.fixture(scope="module")

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
+from core.settings import Settings
 from drift.daily import DriftRun, run_drift
 from drift.rules import load_rules
-from pricewatch.replay import replay
-from pricewatch.settings import Settings
+from warehouse.replay import replay
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "drift" / "runpod_graphql_gpuTypes_2025-06-21.json"
 H100_SXM = "NVIDIA H100 80GB HBM3"

@@ -6,8 +6,8 @@ import base64
 import io
 import json
 import threading
-from datetime import datetime
 from dataclasses import replace
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import duckdb

@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from tests.drift.conftest import alert_rows, stamp, write_runpod_days, write_runpod_garbage
-from pricewatch.replay import replay
 from warehouse.db import write_connection
+from warehouse.replay import replay
 
 
 def test_a_source_is_stale_after_three_failed_fetches_and_resolves_when_one_succeeds(settings, tmp_path, drift):

@@ -15,11 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from pricewatch.settings import Settings
+from core.settings import Settings
 from scrapers.records import GpuOffer, LifecycleEvent, TokenPrice
 from warehouse.db import write_connection
 from warehouse.load import (
-    FetchLogEntry, insert_fetch_log, load_gpu_offers, load_lifecycle_events, load_token_prices,
+    FetchLogEntry,
+    insert_fetch_log,
+    load_gpu_offers,
+    load_lifecycle_events,
+    load_token_prices,
 )
 
 AS_OF = date(2026, 2, 11)

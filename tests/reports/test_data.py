@@ -7,8 +7,18 @@ import duckdb
 
 from reports.daily import newest_day
 from reports.data import (
-    PriceChange, alerts_for_day, cheapest_by_gpu, diff_prices, gpu_daily_history, gpu_snapshot,
-    gpu_sort_key, lifecycle_events, load_report_data, scenario_catalogue, source_health, token_history,
+    PriceChange,
+    alerts_for_day,
+    cheapest_by_gpu,
+    diff_prices,
+    gpu_daily_history,
+    gpu_snapshot,
+    gpu_sort_key,
+    lifecycle_events,
+    load_report_data,
+    scenario_catalogue,
+    source_health,
+    token_history,
     token_snapshot,
 )
 from scrapers.records import LifecycleEvent

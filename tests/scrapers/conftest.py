@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from pricewatch.ingest import SourceSummary, ingest_payloads
 from scrapers.base import Source
 from scrapers.http import HttpClient
 from scrapers.records import FetchFailure, RawPayload
 from warehouse.db import write_connection
+from warehouse.ingest import SourceSummary, ingest_payloads
 
 GPU_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "gpu"
 

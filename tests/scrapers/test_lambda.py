@@ -224,8 +224,8 @@ def test_two_pages_make_a_price_history_and_a_repeat_adds_nothing(settings):
 
 
 def test_the_bundled_snapshots_replay_as_a_price_history(settings):
-    from pricewatch.replay import replay
-    from pricewatch.settings import BUNDLED_SNAPSHOTS
+    from core.paths import BUNDLED_SNAPSHOTS
+    from warehouse.replay import replay
 
     summary = replay(settings, BUNDLED_SNAPSHOTS, sources=["lambda"])["lambda"]
     assert (summary.added, summary.errors) == (22 + 16, [])

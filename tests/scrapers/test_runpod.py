@@ -194,8 +194,8 @@ def test_ingesting_the_real_capture_fills_gpu_price_history_once(settings):
 
 
 def test_the_bundled_snapshot_replays(settings):
-    from pricewatch.replay import replay
-    from pricewatch.settings import BUNDLED_SNAPSHOTS
+    from core.paths import BUNDLED_SNAPSHOTS
+    from warehouse.replay import replay
 
     summary = replay(settings, BUNDLED_SNAPSHOTS, sources=["runpod"])["runpod"]
     assert (summary.added, summary.errors) == (152, [])

@@ -224,8 +224,8 @@ def test_an_empty_market_is_recorded_as_empty(settings):
 
 
 def test_the_bundled_snapshot_replays(settings):
-    from pricewatch.replay import replay
-    from pricewatch.settings import BUNDLED_SNAPSHOTS
+    from core.paths import BUNDLED_SNAPSHOTS
+    from warehouse.replay import replay
 
     summary = replay(settings, BUNDLED_SNAPSHOTS, sources=["vastai"])["vastai"]
     assert (summary.added, summary.errors) == (3, [])

@@ -48,7 +48,7 @@ def test_litellm_misfiled_cache_field_is_not_a_cached_price_and_is_reported(lite
 
 def test_litellm_size_bucket_keys_use_the_bucket_vocabulary(litellm_result):
     buckets = {(prov, model) for (prov, model, _m, _k) in _prices(litellm_result) if prov in ("together", "fireworks")
-               and not "/" in model}
+               and "/" not in model}
     assert ("together", "<=4B") in buckets and ("together", "81.1B-110B") in buckets
     assert ("fireworks", "4.1B-16B") in buckets and ("fireworks", ">16B") in buckets
     assert not any("moe" in m or "176" in m for _p, m in buckets)

@@ -5,9 +5,10 @@ from datetime import datetime
 
 import pytest
 
-from pricewatch.replay import replay
-from pricewatch.settings import BUNDLED_SNAPSHOTS, Settings
+from core.paths import BUNDLED_SNAPSHOTS
+from core.settings import Settings
 from tests.tokens.token_helpers import query
+from warehouse.replay import replay
 
 TOKEN_SNAPSHOT_SOURCES = ["openai_pricing", "openai_deprecations", "together_pricing", "fireworks_pricing",
                           "vertex_pricing", "litellm", "openrouter"]

@@ -8,11 +8,11 @@ import httpx
 import pytest
 import respx
 
-from pricewatch.replay import replay
 from scrapers import openai_pricing
 from scrapers.errors import ParseError
 from scrapers.http import HttpClient
-from tests.tokens.token_helpers import HTML_ERROR_PAGE, FIXTURES, fixture, ingest, parse_fixture, payload, query
+from tests.tokens.token_helpers import FIXTURES, HTML_ERROR_PAGE, fixture, ingest, parse_fixture, payload, query
+from warehouse.replay import replay
 
 FT_MODELS = {"o4-mini-2025-04-16", "o4-mini-2025-04-16:data-sharing", "gpt-4.1-2025-04-14",
              "gpt-4.1-mini-2025-04-14", "gpt-4.1-nano-2025-04-14", "gpt-4o-2024-08-06",

@@ -4,11 +4,11 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from pricewatch.ingest import SourceSummary, ingest_payloads
-from pricewatch.settings import Settings
+from core.settings import Settings
 from scrapers.base import Source
 from scrapers.records import FetchFailure, ParseResult, RawPayload
 from warehouse.db import write_connection
+from warehouse.ingest import SourceSummary, ingest_payloads
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "tokens"
 REPO = Path(__file__).resolve().parent.parent.parent

@@ -5,15 +5,16 @@ provider being down never stops the others.
 """
 from __future__ import annotations
 
+from core.clock import utcnow
+from core.settings import Settings
 from scrapers.base import Source
 from scrapers.errors import FetchError
-from scrapers.http import HttpClient, utcnow
+from scrapers.http import HttpClient
 from scrapers.records import FetchFailure, RawPayload
 from scrapers.registry import get_source
-from pricewatch.ingest import SourceSummary, ingest_payloads
-from pricewatch.settings import Settings
 from warehouse.archive import archive_payload
 from warehouse.db import write_connection
+from warehouse.ingest import SourceSummary, ingest_payloads
 
 
 def make_client(settings: Settings, sources: list[Source] | None = None) -> HttpClient:

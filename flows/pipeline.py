@@ -9,11 +9,11 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from pricewatch.collect import collect_source, make_client
-from pricewatch.ingest import SourceSummary
-from pricewatch.replay import replay
-from pricewatch.settings import Settings
+from core.settings import Settings
+from flows.collect import collect_source, make_client
 from scrapers.registry import available_sources
+from warehouse.ingest import SourceSummary
+from warehouse.replay import replay
 
 # name -> "module:function"; each function takes Settings and returns a one-line summary.
 POST_LOAD_STEPS: tuple[tuple[str, str], ...] = (

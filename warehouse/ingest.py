@@ -42,7 +42,7 @@ class SourceSummary:
         """Nothing came back at all: the source could not be reached."""
         return self.fetched == 0 and bool(self.errors)
 
-    def merge(self, other: "SourceSummary") -> None:
+    def merge(self, other: SourceSummary) -> None:
         self.fetched += other.fetched
         self.parsed += other.parsed
         self.added += other.added

@@ -15,12 +15,12 @@ from datetime import datetime
 from itertools import groupby
 from pathlib import Path
 
-from pricewatch.ingest import SourceSummary, ingest_payloads
-from pricewatch.settings import Settings
+from core.settings import Settings
 from scrapers.records import RawPayload
 from scrapers.registry import get_source, source_names
 from warehouse.archive import parse_timestamp, read_archived, read_meta
 from warehouse.db import write_connection
+from warehouse.ingest import SourceSummary, ingest_payloads
 
 _FILE = re.compile(r"^(?P<stamp>\d{4}-\d{2}-\d{2}T\d{6}Z)(?:__[^.]*)?\.(?P<ext>[a-z]+)(?:\.gz)?$")
 

@@ -16,8 +16,7 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-BUNDLED_SNAPSHOTS = REPO_ROOT / "snapshots"
+from core.paths import BUNDLED_SNAPSHOTS
 
 
 @dataclass(frozen=True)
@@ -35,11 +34,11 @@ class Settings:
     def raw_dir(self) -> Path:
         return self.data_dir / "raw"
 
-    def with_db(self, db_path: str | Path | None) -> "Settings":
+    def with_db(self, db_path: str | Path | None) -> Settings:
         return self if db_path is None else replace(self, db_path=Path(db_path))
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
         data_dir = Path(env.get("PRICEWATCH_DATA_DIR", "data"))
         return cls(
@@ -51,3 +50,9 @@ class Settings:
             lambda_api_key=env.get("LAMBDA_API_KEY") or None,
             http_retries=int(env.get("PRICEWATCH_HTTP_RETRIES", "3")),
         )
+
+
+def settings_for(db: str | Path | None) -> Settings:
+    """Settings from the environment, with an explicit db (``--db``, a flow parameter) winning
+    over ``$PRICEWATCH_DB``."""
+    return Settings.from_env().with_db(db)

@@ -1,0 +1,52 @@
+"""The semantic layer: every public view and macro, recreated on each write connection.
+
+Tables, sequences and data changes are versioned migrations (``warehouse/migrations``); the
+views and macros built on them live once, in ``warehouse/semantic/NN_name.sql`` (applied in name
+order, each ``CREATE OR REPLACE``), so a view has one definition in the repository and an
+upgrade never leaves an old copy in force. Macros that encode a Python vocabulary are generated
+from it here (``source_rank`` from ``scrapers.registry``).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from scrapers.registry import source_names, source_rank
+
+SEMANTIC_DIR = Path(__file__).parent / "semantic"
+
+
+def _sql_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def source_rank_macro() -> str:
+    """``source_rank(src)`` as SQL, generated from ``scrapers.registry.source_rank``: a source
+    not in the registry ranks as a provider page (1), as the Python function does."""
+    by_rank: dict[int, list[str]] = {}
+    for name in source_names():
+        by_rank.setdefault(source_rank(name), []).append(name)
+    default = source_rank("\0unregistered")
+    arms = " ".join(
+        f"WHEN src IN ({', '.join(_sql_literal(n) for n in names)}) THEN {rank}"
+        for rank, names in sorted(by_rank.items()) if rank != default
+    )
+    return f"CREATE OR REPLACE MACRO source_rank(src) AS CASE {arms} ELSE {default} END;"
+
+
+def semantic_files() -> list[Path]:
+    return sorted(SEMANTIC_DIR.glob("*.sql"))
+
+
+def apply_semantic_layer(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)create every macro and view, in one transaction."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(source_rank_macro())
+        for path in semantic_files():
+            con.execute(path.read_text())
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")

@@ -1,0 +1,31 @@
+-- The public SQL interface. Documented in docs/data_dictionary.md.
+
+CREATE OR REPLACE VIEW gpu_price_history AS
+SELECT observed_at, provider, gpu_model, gpu_raw_name, gpu_count, tier, region,
+       usd_per_gpu_hour, usd_per_instance_hour, source_fetch_id,
+       offering_key, gpu_model IS NOT NULL AS gpu_known, vram_gb,
+       offer_count, usd_per_gpu_hour_min, usd_per_gpu_hour_median
+FROM gpu_observations;
+
+-- Latest observation per offering. is_current: the offering was in its provider's latest load.
+CREATE OR REPLACE VIEW gpu_prices_latest AS
+WITH latest_load AS (
+    SELECT provider, max(observed_at) AS provider_latest FROM gpu_observations GROUP BY provider
+)
+SELECT h.*, h.observed_at = l.provider_latest AS is_current
+FROM gpu_price_history h JOIN latest_load l USING (provider)
+QUALIFY row_number() OVER (PARTITION BY h.provider, h.offering_key ORDER BY h.observed_at DESC) = 1;
+
+CREATE OR REPLACE VIEW token_price_history AS
+SELECT observed_at, provider, model, method, price_kind, usd, source, source_url, source_fetch_id
+FROM token_observations;
+
+CREATE OR REPLACE VIEW token_prices_latest AS
+SELECT * FROM token_price_history
+QUALIFY row_number() OVER (
+    PARTITION BY source, provider, model, method, price_kind ORDER BY observed_at DESC) = 1;
+
+CREATE OR REPLACE VIEW model_lifecycle_events AS
+SELECT event_id, provider, model, event, effective_date, announced_date, replacement, scope,
+       source_url, first_seen_at, last_seen_at, supersedes_event_id, source
+FROM lifecycle_events;
