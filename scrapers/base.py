@@ -6,6 +6,13 @@ A source module exposes ``SOURCE = Source(...)`` with:
 * ``parse(body, *, ext, origin) -> ParseResult``: a pure function of the bytes. It raises
   ``ParseError`` naming source, field and ``origin`` (the archived file) when the payload is
   not what it should be (an HTML error page served with 200, a missing table, a renamed field).
+
+``Source.parse`` is that function behind one guard (``GuardedParse``), whoever calls it: a body
+over ``Source.max_bytes`` or HTML nested out of bounds is refused before decoding, the parse is
+stopped after ``Source.time_limit_s``, any other exception becomes a ``ParseError`` naming the
+source and the exception, and every record is vetted at the numeric boundary
+(``scrapers.values.vet_result``: non-finite, implausible or wrongly typed rows are dropped with a
+warning). The module's own function stays available as ``Source.raw_parse``.
 """
 from __future__ import annotations
 
@@ -16,7 +23,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from scrapers.errors import ParseError
+from scrapers.limits import ParseTimeout, call_with_deadline, check_html_depth, check_json_depth
 from scrapers.records import FetchFailure, ParseResult, RawPayload
+from scrapers.values import vet_result
 
 if TYPE_CHECKING:  # pragma: no cover
     from core.settings import Settings
@@ -25,6 +34,51 @@ if TYPE_CHECKING:  # pragma: no cover
 FetchFn = Callable[["HttpClient", "Settings"], list[RawPayload | FetchFailure]]
 ParseFn = Callable[..., ParseResult]
 
+# A payload over this size is refused unparsed (the largest real one, LiteLLM's full price map,
+# is a few MB; a Vast.ai page of 1000 offers about 3 MB).
+MAX_PAYLOAD_BYTES = 32 * 1024 * 1024
+# A parse running longer than this is stopped (real payloads parse in well under a second).
+PARSE_TIME_LIMIT_S = 20.0
+
+
+@dataclass(frozen=True)
+class GuardedParse:
+    """A source's parse function behind the limits every parse shares (see the module doc).
+
+    Only ``ParseError`` leaves it, always naming the source and ``origin``."""
+
+    source: str
+    fn: ParseFn
+    max_bytes: int = MAX_PAYLOAD_BYTES
+    time_limit_s: float = PARSE_TIME_LIMIT_S
+
+    def __call__(self, body: bytes, *, ext: str, origin: str = "<payload>") -> ParseResult:
+        if not isinstance(body, bytes | bytearray | memoryview):
+            raise ParseError(self.source, "body", f"expected bytes, got {type(body).__name__}", origin)
+        body = bytes(body)
+        if len(body) > self.max_bytes:
+            raise ParseError(self.source, "body", f"{len(body):,} bytes is over the {self.max_bytes:,}-byte "
+                             "limit for this source; not parsed", origin)
+        try:
+            result = call_with_deadline(lambda: self._parse(body, ext, origin), self.time_limit_s)
+        except ParseError:
+            raise
+        except ParseTimeout:
+            raise ParseError(self.source, "body", f"parsing took over {self.time_limit_s:g} s and was "
+                             "stopped", origin) from None
+        except Exception as exc:  # a parser bug must surface as a ParseError naming it
+            raise ParseError(self.source, "body", f"unexpected {type(exc).__name__} while parsing: "
+                             f"{str(exc)[:200]} (a parser bug: please report it with this file)", origin) from exc
+        if not isinstance(result, ParseResult):
+            raise ParseError(self.source, "body", f"the parser returned {type(result).__name__}, "
+                             "not a ParseResult", origin)
+        return vet_result(self.source, result, origin)
+
+    def _parse(self, body: bytes, ext: str, origin: str) -> ParseResult:
+        if ext == "html":
+            check_html_depth(body, source=self.source, origin=origin)
+        return self.fn(body, ext=ext, origin=origin)
+
 
 @dataclass(frozen=True)
 class Source:
@@ -32,12 +86,24 @@ class Source:
     kind: Literal["gpu", "token"]
     description: str
     fetch: FetchFn
-    parse: ParseFn
+    parse: ParseFn  # given the module's function; read back, it is that function guarded
     # Seconds between two requests to this source (politeness / documented rate limits).
     min_interval_s: float = 0.0
     # False for sources read from the repository (the curated price sheet): they are always
     # "reachable", so they do not count when deciding whether the network is down.
     network: bool = True
+    max_bytes: int = MAX_PAYLOAD_BYTES
+    time_limit_s: float = PARSE_TIME_LIMIT_S
+
+    def __post_init__(self) -> None:
+        raw = self.parse.fn if isinstance(self.parse, GuardedParse) else self.parse
+        object.__setattr__(self, "parse", GuardedParse(self.name, raw, self.max_bytes, self.time_limit_s))
+
+    @property
+    def raw_parse(self) -> ParseFn:
+        """The module's own parse function, without the guard (for tests of the parser itself)."""
+        parse = self.parse
+        return parse.fn if isinstance(parse, GuardedParse) else parse
 
 
 _UTF8_BOM = b"\xef\xbb\xbf"
@@ -61,10 +127,16 @@ def looks_like_html_error(body: bytes) -> bool:
 
 def parse_json(source: str, body: bytes, *, field: str, origin: str, **json_kwargs: Any) -> Any:
     """Decode a JSON payload, or raise ParseError naming the field the parser wanted: an HTML
-    page served where JSON was expected (error page, captcha) and malformed JSON alike."""
+    page served where JSON was expected (error page, captcha), JSON nested deeper than
+    ``scrapers.limits.MAX_JSON_DEPTH`` (checked before decoding) and malformed JSON alike.
+    ``NaN``/``Infinity`` literals decode to floats: the numeric boundary (``scrapers.values``)
+    rejects them where a number is read."""
+    if not isinstance(body, bytes | bytearray):
+        raise ParseError(source, field, f"expected bytes, got {type(body).__name__}", origin)
     if looks_like_html_error(body):
         raise ParseError(source, field, "got an HTML page where JSON was expected", origin)
+    check_json_depth(body, source=source, field=field, origin=origin)
     try:
         return json.loads(body, **json_kwargs)
-    except ValueError as exc:
-        raise ParseError(source, field, f"not JSON: {exc}", origin) from None
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        raise ParseError(source, field, f"not JSON: {str(exc)[:200]}", origin) from None

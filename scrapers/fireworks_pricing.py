@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import json
-import math
 import re
 from typing import TYPE_CHECKING
 
@@ -25,6 +24,7 @@ from scrapers.base import Source
 from scrapers.errors import ParseError
 from scrapers.records import FetchFailure, LifecycleEvent, ParseResult, RawPayload, TokenPrice
 from scrapers.token_common import fetch_urls, find_date, guard_page, parse_date, size_bucket
+from scrapers.values import finite_number, plausible_token_price
 
 if TYPE_CHECKING:  # pragma: no cover
     from core.settings import Settings
@@ -38,12 +38,14 @@ CHANGELOG_PAGE = "https://docs.fireworks.ai/updates/changelog"
 MIN_BYTES, MAX_BYTES = 300, 2_000_000
 MIN_CHANGELOG_BYTES = 5_000
 SCOPE_SERVERLESS = "serverless only"
-_BANDS = re.compile(r"\[\s*\{\s*\"maxParams\".*?\}\s*\]", re.S)
-_UPDATE = re.compile(r"<Update\s+label=\"([^\"]+)\"[^>]*>(.*?)</Update>", re.S)
-_TITLE = re.compile(r"^\s*#\s+(.+)$", re.M)
-_LINK = re.compile(r"\[([^\]]+)\]\(([^)]+)\)")
+# Every pattern stays linear on any input (no unbounded scan that can restart at each position):
+# the bands hold brackets at most one level deep, and <Update> blocks are cut out by `_updates`.
+_BANDS = re.compile(r"\[\s*\{\s*\"maxParams\"(?:[^\[\]]|\[[^\[\]]*\])*+\]")
+_UPDATE_HEAD = re.compile(r"\s+label=\"([^\"<>]+)\"[^<>]*>")
+_TITLE = re.compile(r"^[ \t]*#[ \t]+(.+)$", re.M)
+_LINK = re.compile(r"\[([^\[\]]+)\]\(([^()]+)\)")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
-_BULLET = re.compile(r"^\s*[*-]\s+(.*migrate to.*)$", re.M | re.I)
+_BULLET = re.compile(r"^[ \t]*[*-][ \t]+(.*migrate to.*)$", re.M | re.I)
 _SINGLE = re.compile(r"\*\*([^*]+)\*\*\s+is deprecated", re.I)
 _REMOVAL = re.compile(r"(?:removed|decommissioned on|removed on)\s+([A-Z][a-z]+\.? \d{1,2},? \d{4})")
 
@@ -52,55 +54,78 @@ def fetch(client: HttpClient, settings: Settings) -> list[RawPayload | FetchFail
     return fetch_urls(client, NAME, [(ESTIMATOR_URL, "md"), (CHANGELOG_URL, "md")])
 
 
-def _number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+Band = tuple[float | None, dict[str, float | None]]  # (upper edge in billions or None, prices by key)
+MAX_PARAMS = 1e15  # a million billion parameters: anything above is not a model size
 
 
-def _band_prices(raw: str, origin: str) -> list[TokenPrice]:
+def _band(band: object, where: str, origin: str) -> Band:
+    """One band checked at the numeric boundary: ``maxParams`` a positive finite number or null,
+    ``sft``/``dpo`` finite non-negative numbers (or absent/null)."""
+    if not isinstance(band, dict) or "sft" not in band:
+        raise ParseError(NAME, where, f"band {str(band)[:80]} has no 'sft' price", origin)
+    if "maxParams" not in band:
+        raise ParseError(NAME, f"{where}.maxParams", "missing (a number such as 16e9, or null for the "
+                         "open-ended band)", origin)
+    high = band["maxParams"]
+    high_b = None if high is None else finite_number(
+        high, source=NAME, field=f"{where}.maxParams", origin=origin, minimum=1, maximum=MAX_PARAMS) / 1e9
+    prices = {key: None if band.get(key) is None else finite_number(
+        band[key], source=NAME, field=f"{where}.{key}", origin=origin, minimum=0) for key in ("sft", "dpo")}
+    return high_b, prices
+
+
+def _label(low: float | None, high_b: float | None, origin: str) -> str:
+    try:
+        if low is None and high_b is None:
+            raise ParseError(NAME, "price bands[].maxParams", "the only band is open-ended (maxParams null): "
+                             "no size edges to read", origin)
+        if low is None:
+            return size_bucket(None, high_b)
+        if high_b is None:
+            return size_bucket(low, None)
+        return size_bucket(round(low + 0.1, 3), high_b)
+    except ValueError as exc:
+        raise ParseError(NAME, "price bands[].maxParams", f"bands do not make ordered size buckets: {exc}",
+                         origin) from None
+
+
+def _band_prices(raw: str, origin: str, warnings: list[str]) -> list[TokenPrice]:
     """Bands sorted by ``maxParams`` (the open-ended band, ``null``, last); each band's label runs
     from just above the previous band's edge to its own."""
     try:
-        bands = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise ParseError(NAME, "price bands", f"embedded JSON does not parse: {exc}", origin) from None
-    for i, band in enumerate(bands):
-        where = f"price bands[{i}]"
-        if not isinstance(band, dict) or "sft" not in band:
-            raise ParseError(NAME, where, f"band {band!r} has no 'sft' price", origin)
-        high = band.get("maxParams")
-        if high is not None and not (_number(high) and high > 0):
-            raise ParseError(NAME, f"{where}.maxParams", f"{high!r} is not a parameter count "
-                             "(a number such as 16e9, or null for the open-ended band)", origin)
-        for key in ("sft", "dpo"):
-            if band.get(key) is not None and not _number(band[key]):
-                raise ParseError(NAME, f"{where}.{key}", f"{band[key]!r} is not a price in USD per 1M tokens", origin)
-    if sum(1 for b in bands if b.get("maxParams") is None) > 1:
+        decoded = json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        raise ParseError(NAME, "price bands", f"embedded JSON does not parse: {str(exc)[:200]}", origin) from None
+    if not isinstance(decoded, list):
+        raise ParseError(NAME, "price bands", "embedded JSON is not a list of bands", origin)
+    bands = [_band(band, f"price bands[{i}]", origin) for i, band in enumerate(decoded)]
+    if sum(1 for high_b, _ in bands if high_b is None) > 1:
         raise ParseError(NAME, "price bands[].maxParams", "more than one open-ended band (maxParams null)", origin)
-    ordered = sorted(bands, key=lambda b: (b["maxParams"] is None, b["maxParams"] or 0))
     prices: list[TokenPrice] = []
     low: float | None = None
-    for band in ordered:
-        high = band["maxParams"]
-        high_b = None if high is None else float(high) / 1e9
-        try:
-            if low is None:
-                label = size_bucket(None, high_b) if high_b is not None else None
-            elif high_b is None:
-                label = size_bucket(low, None)
-            else:
-                label = size_bucket(round(low + 0.1, 3), high_b)
-        except ValueError as exc:
-            raise ParseError(NAME, "price bands[].maxParams", f"bands do not make ordered size buckets: {exc}",
-                             origin) from None
-        if label is None:
-            raise ParseError(NAME, "price bands[].maxParams", "the only band is open-ended (maxParams null): "
-                             "no size edges to read", origin)
+    for high_b, band_prices in sorted(bands, key=lambda b: (b[0] is None, b[0] or 0.0)):
+        label = _label(low, high_b, origin)
         for key, method in (("sft", "sft_lora"), ("dpo", "dpo_lora")):
-            value = band.get(key)
-            if value is not None and value > 0:
-                prices.append(TokenPrice("fireworks", label, method, "training_per_1m_tokens", float(value), ESTIMATOR_PAGE))
+            value = band_prices[key]
+            if value is None or value == 0:
+                continue
+            if not plausible_token_price(value, "training_per_1m_tokens"):
+                warnings.append(f"{NAME}: implausible {key} price {value} for {label}; skipped")
+                continue
+            prices.append(TokenPrice("fireworks", label, method, "training_per_1m_tokens", value, ESTIMATOR_PAGE))
         low = high_b
     return prices
+
+
+def _updates(text: str) -> list[tuple[str, str]]:
+    """(label, body) of every ``<Update label="...">...</Update>`` block, in one linear pass."""
+    found = []
+    for chunk in text.split("<Update")[1:]:
+        head = _UPDATE_HEAD.match(chunk)
+        end = chunk.find("</Update>", head.end()) if head else -1
+        if head and end >= 0:
+            found.append((head.group(1), chunk[head.end():end]))
+    return found
 
 
 def _slug(fragment: str) -> str:
@@ -125,7 +150,7 @@ def _replacement(text: str) -> str | None:
 
 def _changelog_events(text: str, warnings: list[str]) -> list[LifecycleEvent]:
     events: list[LifecycleEvent] = []
-    for label, block in _UPDATE.findall(text):
+    for label, block in _updates(text):
         title_match = _TITLE.search(block)
         title = title_match.group(1).strip() if title_match else ""
         if not title.lower().startswith("serverless deprecation"):
@@ -158,7 +183,7 @@ def parse(body: bytes, *, ext: str, origin: str) -> ParseResult:
     text = guard_page(NAME, body, origin, min_bytes=MIN_BYTES, max_bytes=MAX_BYTES)
     warnings: list[str] = []
     if bands := _BANDS.search(text):
-        return ParseResult(token_prices=_band_prices(bands.group(0), origin))
+        return ParseResult(token_prices=_band_prices(bands.group(0), origin, warnings), warnings=warnings)
     if "# Changelog" in text and "<Update" in text:
         if len(body) < MIN_CHANGELOG_BYTES:
             raise ParseError(NAME, "body", f"changelog of only {len(body)} bytes; truncated?", origin)
@@ -172,7 +197,8 @@ def parse(body: bytes, *, ext: str, origin: str) -> ParseResult:
 SOURCE = Source(
     name=NAME,
     kind="token",
-    description="Fireworks AI docs: fine-tuning price bands (cost estimator) and serverless deprecations (changelog)",
+    description="Fireworks AI docs: fine-tuning price bands (cost estimator) and serverless deprecations "
+                "(changelog)",
     fetch=fetch,
     parse=parse,
 )

@@ -12,8 +12,9 @@ Kept for the providers we track (provider = the model's provider):
   keys the event is ``inference_shutdown`` on the ``ft:<base>`` id.
 
 Prices are USD per token, read as decimals and multiplied by 1e6 (``token_common.per_token_usd``):
-a missing, zero or negative field is unknown, never a price. ``cache_creation_input_token_cost`` is not a cached-input price and is not used (it is
-misfiled on ``ft:gpt-4o-2024-11-20``; a warning says so).
+a missing, zero, negative or implausible field (beyond ``scrapers.values.TOKEN_PRICE_BOUNDS``) is
+unknown, never a price. ``cache_creation_input_token_cost`` is not a cached-input price and is not
+used (it is misfiled on ``ft:gpt-4o-2024-11-20``; a warning says so).
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 NAME = "litellm"
 URL = "https://raw.githubusercontent.com/BerriAI/litellm/main/model_prices_and_context_window.json"
-MIN_BYTES, MAX_BYTES = 5_000, 100_000_000
+MIN_BYTES, MAX_BYTES = 5_000, 30_000_000
 RESERVED = {"sample_spec", "fallback_generalizations", "last_updated"}
 PROVIDERS = {
     "openai": "openai", "text-completion-openai": "openai", "together_ai": "together",
@@ -70,8 +71,8 @@ def bucket_from_key(key: str) -> str | None:
     return None
 
 
-def _usd(entry: dict[str, Any], field: str) -> float | None:
-    return per_token_usd(entry.get(field))
+def _usd(entry: dict[str, Any], field: str, kind: str) -> float | None:
+    return per_token_usd(entry.get(field), kind)
 
 
 def _model(key: str) -> str:
@@ -79,6 +80,37 @@ def _model(key: str) -> str:
         if key.startswith(prefix):
             return key[len(prefix):]
     return key
+
+
+def _tracked(key: str, entry: object) -> tuple[str, str] | None:
+    """(provider, model) of an entry we keep, else None: reserved keys, other providers, modes
+    that are not text generation, MoE/default bucket keys. Every field is type-checked (a list
+    where a string belongs is simply not tracked)."""
+    if key in RESERVED or not isinstance(entry, dict):
+        return None
+    provider_field, mode = entry.get("litellm_provider"), entry.get("mode")
+    provider = PROVIDERS.get(provider_field) if isinstance(provider_field, str) else None
+    if provider is None or not (mode is None or isinstance(mode, str)) or mode in SKIPPED_MODES:
+        return None
+    bucket = bucket_from_key(key)
+    if _BUCKET_KEY.match(key) and bucket is None:
+        return None  # MoE / default bucket keys: no bucket label for them
+    return provider, bucket or (key[3:] if key.startswith("ft:") else _model(key))
+
+
+def _prices(key: str, entry: dict[str, Any], provider: str, model: str, warnings: list[str]) -> list[TokenPrice]:
+    fields: tuple[tuple[str, str], ...]
+    if key.startswith("ft:"):
+        fields = (("ft_input_per_1m", "input_cost_per_token"),
+                  ("ft_cached_input_per_1m", "cache_read_input_token_cost"),
+                  ("ft_output_per_1m", "output_cost_per_token"))
+        if "cache_read_input_token_cost" not in entry and "cache_creation_input_token_cost" in entry:
+            warnings.append(f"{NAME}: {key[:120]} has cache_creation_input_token_cost but no "
+                            "cache_read_input_token_cost; no cached-input price stored (probably misfiled upstream)")
+    else:
+        fields = (("base_input_per_1m", "input_cost_per_token"), ("base_output_per_1m", "output_cost_per_token"))
+    return [TokenPrice(provider, model, "inference", kind, usd, URL)
+            for kind, field in fields if (usd := _usd(entry, field, kind)) is not None]
 
 
 def parse(body: bytes, *, ext: str, origin: str) -> ParseResult:
@@ -91,27 +123,14 @@ def parse(body: bytes, *, ext: str, origin: str) -> ParseResult:
     events: list[LifecycleEvent] = []
     warnings: list[str] = []
     for key, entry in data.items():
-        if key in RESERVED or not isinstance(entry, dict):
+        if (tracked := _tracked(key, entry)) is None:
             continue
-        provider = PROVIDERS.get(str(entry.get("litellm_provider", "")))
-        if provider is None or entry.get("mode") in SKIPPED_MODES:
-            continue
-        fine_tuned = key.startswith("ft:")
-        bucket = bucket_from_key(key)
-        if _BUCKET_KEY.match(key) and bucket is None:
-            continue  # MoE / default bucket keys: no bucket label for them
-        model = bucket or (key[3:] if fine_tuned else _model(key))
-        inp, out = _usd(entry, "input_cost_per_token"), _usd(entry, "output_cost_per_token")
-        kinds = (("ft_input_per_1m", inp), ("ft_cached_input_per_1m", _usd(entry, "cache_read_input_token_cost")),
-                 ("ft_output_per_1m", out)) if fine_tuned else (("base_input_per_1m", inp), ("base_output_per_1m", out))
-        for kind, usd in kinds:
-            if usd is not None:
-                prices.append(TokenPrice(provider, model, "inference", kind, usd, URL))
-        if fine_tuned and "cache_read_input_token_cost" not in entry and "cache_creation_input_token_cost" in entry:
-            warnings.append(f"{NAME}: {key} has cache_creation_input_token_cost but no cache_read_input_token_cost; "
-                            "no cached-input price stored (probably misfiled upstream)")
-        shutdown = real_date(parse_date(str(entry.get("deprecation_date") or "")))
+        provider, model = tracked
+        prices += _prices(key, entry, provider, model, warnings)
+        deprecation = entry.get("deprecation_date")
+        shutdown = real_date(parse_date(deprecation)) if isinstance(deprecation, str) else None
         if shutdown is not None:
+            fine_tuned = key.startswith("ft:")
             event = "inference_shutdown" if fine_tuned else "retired"
             events.append(LifecycleEvent(provider, key if fine_tuned else model, event, shutdown, None, None, "", URL))
     if not prices:

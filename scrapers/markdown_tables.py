@@ -10,7 +10,21 @@ from dataclasses import dataclass, field
 
 _ESCAPED_PIPE = "\x00PIPE\x00"
 _ALIGN_CELL = re.compile(r"^:?-+:?$")  # GFM: one hyphen is enough (":-", "-:")
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_HEADING_START = re.compile(r"^(#{1,6})\s+(.*)$")
+_LINK = re.compile(r"\[([^\[\]]*)\]\([^()]*\)")  # no nested brackets: linear on any input
+
+
+def _heading(line: str) -> tuple[str, str] | None:
+    """An ATX heading line: ``## Title ##`` → ("##", "Title"). Written without a backtracking
+    regex: ``(.*?)\s*#*\s*$`` took 76 s on a 100 KB line of ``#``."""
+    found = _HEADING_START.match(line)
+    if found is None:
+        return None
+    title = found.group(2).strip()
+    closed = title.rstrip("#")
+    if closed != title and (not closed or closed[-1] in " \t"):  # a closing sequence of #
+        title = closed.rstrip()
+    return found.group(1), title
 
 
 @dataclass
@@ -60,8 +74,8 @@ def find_tables(text: str) -> list[MarkdownTable]:
     i = 0
     while i < len(lines):
         line = lines[i]
-        if match := _HEADING.match(line.strip()):
-            heading = match.group(2)
+        if match := _heading(line.strip()):
+            heading = match[1]
         if (_is_table_line(line) and i + 1 < len(lines) and _is_table_line(lines[i + 1])
                 and _is_align_row(split_cells(lines[i + 1]))):
             header = split_cells(line)
@@ -81,7 +95,7 @@ def find_tables(text: str) -> list[MarkdownTable]:
 
 def sections(text: str, level: int = 3) -> list[Section]:
     """Split on headings of exactly ``level``; deeper headings stay inside their section."""
-    marker = re.compile(rf"^{'#' * level}\s+(.*?)\s*$")
+    marker = re.compile(rf"^{'#' * level}\s+(.*)$")
     found: list[Section] = []
     title: str | None = None
     body: list[str] = []
@@ -95,11 +109,11 @@ def sections(text: str, level: int = 3) -> list[Section]:
         match = marker.match(line)
         if match and not line.startswith("#" * (level + 1)):
             close()
-            title, body = match.group(1), []
+            title, body = match.group(1).strip(), []
         elif title is not None:
             # a heading of a higher level ends the section
-            head = _HEADING.match(line.strip())
-            if head and len(head.group(1)) < level:
+            head = _heading(line.strip())
+            if head and len(head[0]) < level:
                 close()
                 title, body = None, []
                 continue
@@ -110,6 +124,6 @@ def sections(text: str, level: int = 3) -> list[Section]:
 
 def strip_markup(cell: str) -> str:
     """Cell text without backticks, bold/italic markers and markdown links (keeps the link text)."""
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", cell)
+    text = _LINK.sub(r"\1", cell)
     text = text.replace("`", "").replace("**", "").replace("__", "")
     return re.sub(r"\s+", " ", text).strip()

@@ -46,7 +46,7 @@ _WIND_DOWN_SCOPES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"existing customers|no new fine-tuning jobs|for (all|everyone)", re.I), ""),
 )
 _HEADING_DATE = re.compile(r"^(\d{4}[-\u2011]\d{2}[-\u2011]\d{2})\s*:")
-_NOTIFIED = re.compile(r"\bOn ([^,]+,\s*\d{4})", re.I)
+_NOTIFIED = re.compile(r"\bOn ([^,\n]{1,40},[ \t]*\d{4})", re.I)  # bounded: linear on any text
 _TRAINING_ROW = re.compile(r"fine-tuning training", re.I)
 _FT_TABLE_HEADING = re.compile(r"fine-tuning .*models|fine-tuned (versions|models)", re.I)
 

@@ -45,18 +45,32 @@ def _is_fine_tuning_table(table: MarkdownTable) -> bool:
     return table.column("training") is not None and table.column("model") is not None
 
 
-def _price(cell: str, warnings: list[str], where: str) -> float | None:
-    return plausible_usd(cell, PLAUSIBLE_USD, warnings, NAME, where)
+def _price(cell: str, warnings: list[str], where: str, kind: str = "ft_input_per_1m",
+           factor: float = 1) -> float | None:
+    return plausible_usd(cell, PLAUSIBLE_USD, warnings, NAME, where, kind, factor)
+
+
+def _training(model: str, cell: str, warnings: list[str]) -> TokenPrice | None:
+    """The training price of a row, in the unit its cell names ("$100.00 / hour", "$0.008 / 1K
+    tokens", "$25.00 / 1M tokens" or a bare amount under a per-1M heading)."""
+    unit = cell.lower()
+    if "hour" in unit:
+        method, kind, factor = "rft", "training_per_hour", 1
+    else:
+        method, kind, factor = "sft_full", "training_per_1m_tokens", 1000 if "1k" in unit else 1
+    usd = _price(cell, warnings, f"{model} training", kind, factor)
+    return TokenPrice("openai", model, method, kind, usd, PAGE_URL) if usd is not None else None
 
 
 def _fine_tuning(table: MarkdownTable, warnings: list[str], origin: str) -> list[TokenPrice]:
-    col_model = table.column("model")
-    col_train = table.column("training")
+    col_model, col_train = table.column("model"), table.column("training")
     col_cached = table.column("cached")
     col_input = table.column("input", exclude=("cached",))
     col_output = table.column("output")
-    if col_input is None or col_output is None:
-        raise ParseError(NAME, "fine-tuning table", f"columns {table.header} lack Input/Output", origin)
+    if col_model is None or col_train is None or col_input is None or col_output is None:
+        raise ParseError(NAME, "fine-tuning table", f"columns {table.header[:10]} lack Input/Output", origin)
+    inference = [(col, kind) for col, kind in ((col_input, "ft_input_per_1m"), (col_cached, "ft_cached_input_per_1m"),
+                                                (col_output, "ft_output_per_1m")) if col is not None]
     prices: list[TokenPrice] = []
     for row in table.rows:
         model = strip_markup(row[col_model])
@@ -64,30 +78,53 @@ def _fine_tuning(table: MarkdownTable, warnings: list[str], origin: str) -> list
             continue
         if _DATA_SHARING.search(model):
             model = _DATA_SHARING.sub("", model) + ":data-sharing"
-        train_cell = row[col_train]
-        train = _price(train_cell, warnings, f"{model} training")
-        if train is not None:
-            unit = train_cell.lower()
-            if "hour" in unit:
-                prices.append(TokenPrice("openai", model, "rft", "training_per_hour", train, PAGE_URL))
-            elif "1k" in unit:
-                prices.append(TokenPrice("openai", model, "sft_full", "training_per_1m_tokens", train * 1000, PAGE_URL))
-            else:  # "$25.00 / 1M tokens" or a bare amount under a per-1M heading
-                prices.append(TokenPrice("openai", model, "sft_full", "training_per_1m_tokens", train, PAGE_URL))
-        for col, kind in ((col_input, "ft_input_per_1m"), (col_cached, "ft_cached_input_per_1m"),
-                          (col_output, "ft_output_per_1m")):
-            if col is None:
-                continue
-            usd = _price(row[col], warnings, f"{model} {kind}")
+        if (training := _training(model, row[col_train], warnings)) is not None:
+            prices.append(training)
+        for col, kind in inference:
+            usd = _price(row[col], warnings, f"{model} {kind}", kind)
             if usd is not None:
                 prices.append(TokenPrice("openai", model, "inference", kind, usd, PAGE_URL))
     return prices
 
 
-def _aliases(name: str, dated_ids: set[str]) -> list[str]:
-    """The published name, plus the dated fine-tunable snapshot it is the alias of."""
-    pattern = re.compile(re.escape(name) + r"-\d{4}-\d{2}-\d{2}")
-    return [name] + sorted(d for d in dated_ids if d != name and pattern.fullmatch(d))
+_DATED = re.compile(r"^(.+)-\d{4}-\d{2}-\d{2}$")
+
+
+def _dated_by_alias(dated_ids: set[str]) -> dict[str, list[str]]:
+    """{"gpt-4.1": ["gpt-4.1-2025-04-14"], ...}: each dated fine-tunable snapshot under its alias."""
+    aliases: dict[str, list[str]] = {}
+    for dated in sorted(dated_ids):
+        if m := _DATED.match(dated):
+            aliases.setdefault(m.group(1), []).append(dated)
+    return aliases
+
+
+def _aliases(name: str, dated_by_alias: dict[str, list[str]]) -> list[str]:
+    """The published name, plus the dated fine-tunable snapshots it is the alias of."""
+    return [name] + [d for d in dated_by_alias.get(name, []) if d != name]
+
+
+def _base_prices(tables: list[MarkdownTable], dated_by_alias: dict[str, list[str]],
+                 warnings: list[str]) -> list[TokenPrice]:
+    """Base inference prices of the standard tables (batch/flex/priority tables skipped), each model
+    once (its first row), under its published name and the dated snapshots it is the alias of."""
+    prices: list[TokenPrice] = []
+    seen: set[str] = set()
+    for table in tables:
+        col_model, col_output = table.column("model"), table.column("output")
+        col_input = table.column("input", exclude=("cached", "audio", "image"))
+        if col_model is None or col_input is None or col_output is None or _SKIP_HEADINGS.search(table.heading):
+            continue
+        for row in table.rows:
+            name = strip_markup(row[col_model])
+            if not name or name in seen:
+                continue
+            seen.add(name)
+            for kind, cell in (("base_input_per_1m", row[col_input]), ("base_output_per_1m", row[col_output])):
+                if (usd := _price(cell, warnings, f"{name} {kind}", kind)) is not None:
+                    prices += [TokenPrice("openai", model, "inference", kind, usd, PAGE_URL)
+                               for model in _aliases(name, dated_by_alias)]
+    return prices
 
 
 def parse(body: bytes, *, ext: str, origin: str) -> ParseResult:
@@ -103,34 +140,16 @@ def parse(body: bytes, *, ext: str, origin: str) -> ParseResult:
     if len(ft_models) < MIN_FT_ROWS:
         raise ParseError(NAME, "fine-tuning table", f"only {len(ft_models)} model rows (expected at "
                          f"least {MIN_FT_ROWS}); the table looks truncated", origin)
-
-    seen: set[str] = set()
-    for table in tables:
-        if table in ft_tables or _SKIP_HEADINGS.search(table.heading):
-            continue
-        col_model, col_output = table.column("model"), table.column("output")
-        col_input = table.column("input", exclude=("cached", "audio", "image"))
-        if col_model is None or col_input is None or col_output is None:
-            continue
-        for row in table.rows:
-            name = strip_markup(row[col_model])
-            if not name or name in seen:
-                continue
-            seen.add(name)
-            inp = _price(row[col_input], warnings, f"{name} input")
-            out = _price(row[col_output], warnings, f"{name} output")
-            for model in _aliases(name, ft_models):
-                if inp is not None:
-                    prices.append(TokenPrice("openai", model, "inference", "base_input_per_1m", inp, PAGE_URL))
-                if out is not None:
-                    prices.append(TokenPrice("openai", model, "inference", "base_output_per_1m", out, PAGE_URL))
+    ft_ids = {id(t) for t in ft_tables}
+    prices += _base_prices([t for t in tables if id(t) not in ft_ids], _dated_by_alias(ft_models), warnings)
     return ParseResult(token_prices=prices, warnings=warnings)
 
 
 SOURCE = Source(
     name=NAME,
     kind="token",
-    description="OpenAI pricing page (markdown twin): fine-tuning training, fine-tuned and base inference prices",
+    description="OpenAI pricing page (markdown twin): fine-tuning training, fine-tuned and base inference "
+                "prices",
     fetch=fetch,
     parse=parse,
 )

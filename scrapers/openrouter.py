@@ -53,12 +53,13 @@ def parse(body: bytes, *, ext: str, origin: str) -> ParseResult:
         url = MODEL_PAGE.format(id=entry["id"])
         pricing = entry.get("pricing")
         if not isinstance(pricing, dict) or "prompt" not in pricing:
-            raise ParseError(NAME, f"data[{entry['id']}].pricing.prompt", "model without a prompt price", origin)
+            raise ParseError(NAME, f"data[{entry['id'][:120]}].pricing.prompt", "model without a prompt price", origin)
         for field, kind in (("prompt", "base_input_per_1m"), ("completion", "base_output_per_1m")):
-            usd = per_token_usd(pricing.get(field))  # "-1" (variable) and "0" are not prices
+            usd = per_token_usd(pricing.get(field), kind)  # "-1" (variable), "0", "1e400" are not prices
             if usd is not None:
                 prices.append(TokenPrice(provider, model, "inference", kind, usd, url))
-        expires = real_date(parse_date(str(entry.get("expiration_date") or "")))
+        expiration = entry.get("expiration_date")
+        expires = real_date(parse_date(expiration)) if isinstance(expiration, str) else None
         if expires is not None:
             events.append(LifecycleEvent(provider, model, "retired", expires, None, None, "", url))
     if not prices:

@@ -23,7 +23,6 @@ from scrapers.token_common import (
     expand_model_group,
     fetch_urls,
     guard_page,
-    parse_usd,
     plausible_usd,
     size_bucket_from_text,
 )
@@ -37,6 +36,7 @@ URL = "https://www.together.ai/pricing"
 PAGE_URL = "https://www.together.ai/pricing#fine-tuning"
 MIN_BYTES, MAX_BYTES = 1_000, 5_000_000
 PLAUSIBLE_USD = (0.01, 1_000.0)
+PLAUSIBLE_MINIMUM_USD = (0.0, 100_000.0)
 _NO_MINIMUM = re.compile(r"no min", re.I)
 
 
@@ -46,7 +46,8 @@ def fetch(client: HttpClient, settings: Settings) -> list[RawPayload | FetchFail
 
 def _method(label: str) -> str | None:
     text = label.lower()
-    kind = "sft" if re.search(r"supervised|\bsft\b", text) else "dpo" if re.search(r"preference|\bdpo\b", text) else None
+    kind = ("sft" if re.search(r"supervised|\bsft\b", text)
+            else "dpo" if re.search(r"preference|\bdpo\b", text) else None)
     impl = "lora" if "lora" in text else "full" if "full" in text else None
     return f"{kind}_{impl}" if kind and impl else None
 
@@ -55,8 +56,43 @@ def _price_columns(table: MarkdownTable) -> dict[int, str]:
     return {i: m for i, h in enumerate(table.header) if i > 0 and (m := _method(h))}
 
 
-def _usd(cell: str, warnings: list[str], where: str) -> float | None:
-    return plausible_usd(cell, PLAUSIBLE_USD, warnings, NAME, where)
+def _usd(cell: str, warnings: list[str], where: str, kind: str = "training_per_1m_tokens") -> float | None:
+    return plausible_usd(cell, PLAUSIBLE_USD if kind != "min_charge" else PLAUSIBLE_MINIMUM_USD, warnings, NAME,
+                         where, kind)
+
+
+def _size_rows(table: MarkdownTable, columns: dict[int, str], warnings: list[str]) -> list[TokenPrice]:
+    prices: list[TokenPrice] = []
+    for row in table.rows:
+        bucket = size_bucket_from_text(row[0])
+        if bucket is None:
+            warnings.append(f"{NAME}: size cell {row[0][:80]!r} is not a size range; row skipped")
+            continue
+        for col, method in columns.items():
+            if (usd := _usd(row[col], warnings, f"{bucket} {method}")) is not None:
+                prices.append(TokenPrice("together", bucket, method, "training_per_1m_tokens", usd, PAGE_URL))
+    return prices
+
+
+def _minimum(cell: str, warnings: list[str], where: str) -> float | None:
+    """A minimum-charge cell: "No min price" is 0; an amount must be plausible."""
+    return 0.0 if _NO_MINIMUM.search(cell) else _usd(cell, warnings, where, "min_charge")
+
+
+def _model_rows(table: MarkdownTable, columns: dict[int, str], warnings: list[str]) -> list[TokenPrice]:
+    prices: list[TokenPrice] = []
+    col_min = table.column("minimum", "min charge")
+    for row in table.rows:
+        models = expand_model_group(row[0])
+        minimum = _minimum(row[col_min], warnings, f"{row[0][:80]} minimum") if col_min is not None else None
+        for model in models:
+            for col, method in columns.items():
+                if (usd := _usd(row[col], warnings, f"{model} {method}")) is None:
+                    continue
+                prices.append(TokenPrice("together", model, method, "training_per_1m_tokens", usd, PAGE_URL))
+                if minimum is not None:
+                    prices.append(TokenPrice("together", model, method, "min_charge", minimum, PAGE_URL))
+    return prices
 
 
 def parse(body: bytes, *, ext: str, origin: str) -> ParseResult:
@@ -65,36 +101,16 @@ def parse(body: bytes, *, ext: str, origin: str) -> ParseResult:
     warnings: list[str] = []
     prices: list[TokenPrice] = []
     size_tables = 0
-    for table in find_html_tables(text):
+    for table in find_html_tables(text, source=NAME, origin=origin):
         first = table.header[0].lower() if table.header else ""
         columns = _price_columns(table)
         if not columns:
             continue
         if "size" in first:
             size_tables += 1
-            for row in table.rows:
-                bucket = size_bucket_from_text(row[0])
-                if bucket is None:
-                    warnings.append(f"{NAME}: size cell {row[0]!r} is not a size range; row skipped")
-                    continue
-                for col, method in columns.items():
-                    if (usd := _usd(row[col], warnings, f"{bucket} {method}")) is not None:
-                        prices.append(TokenPrice("together", bucket, method, "training_per_1m_tokens", usd, PAGE_URL))
+            prices += _size_rows(table, columns, warnings)
         elif "model" in first:
-            col_min = table.column("minimum", "min charge")
-            for row in table.rows:
-                models = expand_model_group(row[0])
-                minimum = None
-                if col_min is not None:
-                    cell = row[col_min]
-                    minimum = 0.0 if _NO_MINIMUM.search(cell) else parse_usd(cell)
-                for model in models:
-                    for col, method in columns.items():
-                        if (usd := _usd(row[col], warnings, f"{model} {method}")) is None:
-                            continue
-                        prices.append(TokenPrice("together", model, method, "training_per_1m_tokens", usd, PAGE_URL))
-                        if minimum is not None:
-                            prices.append(TokenPrice("together", model, method, "min_charge", minimum, PAGE_URL))
+            prices += _model_rows(table, columns, warnings)
     if size_tables == 0 or not prices:
         raise ParseError(NAME, "fine-tuning size table", "no table with a 'size' column and SFT/DPO × "
                          "LoRA/Full price columns; the pricing page changed or this is not it", origin)
@@ -104,7 +120,8 @@ def parse(body: bytes, *, ext: str, origin: str) -> ParseResult:
 SOURCE = Source(
     name=NAME,
     kind="token",
-    description="Together AI pricing page: fine-tuning prices per 1M tokens by size bucket and method, large-model minimums",
+    description="Together AI pricing page: fine-tuning prices per 1M tokens by size bucket and method, "
+                "large-model minimums",
     fetch=fetch,
     parse=parse,
 )

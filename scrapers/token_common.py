@@ -12,6 +12,7 @@
 """
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
 from decimal import Decimal
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING
 from scrapers.base import looks_like_html_error
 from scrapers.errors import ParseError
 from scrapers.records import LIFECYCLE_EVENTS, PRICE_KINDS, TOKEN_METHODS, FetchFailure, RawPayload
+from scrapers.values import plausible_token_price
 
 if TYPE_CHECKING:  # pragma: no cover
     from scrapers.http import HttpClient
@@ -78,25 +80,31 @@ _USD = re.compile(r"\$\s*([0-9][0-9,]*(?:\.[0-9]+)?)")
 
 
 def parse_usd(text: str | None) -> float | None:
-    """The dollar amount in a price cell (``$25.00``, ``$100.00 / hour``); None for ``-``/blank."""
+    """The dollar amount in a price cell (``$25.00``, ``$100.00 / hour``); None for ``-``/blank and
+    for an amount that is not a finite float (thousands of digits overflow to inf)."""
     if not text:
         return None
     match = _USD.search(text)
     if not match:
         bare = normalise_text(text).replace(",", "")
-        return float(bare) if re.fullmatch(r"[0-9]+(\.[0-9]+)?", bare) else None
-    return float(match.group(1).replace(",", ""))
+        amount = float(bare) if re.fullmatch(r"[0-9]+(\.[0-9]+)?", bare) else None
+    else:
+        amount = float(match.group(1).replace(",", ""))
+    return amount if amount is not None and math.isfinite(amount) else None
 
 
 def plausible_usd(cell: str | None, bounds: tuple[float, float], warnings: list[str], source: str,
-                  where: str) -> float | None:
-    """The price in a provider-page cell, or None: blank/"-" cells, and amounts outside
-    ``bounds`` (a misread cell, a unit change), which also add a warning naming the cell."""
+                  where: str, price_kind: str = "training_per_1m_tokens", factor: float = 1.0) -> float | None:
+    """The price in a provider-page cell (times ``factor``, for a unit conversion), or None:
+    blank/"-" cells, and amounts outside ``bounds`` (a misread cell, a unit change) or the shared
+    plausibility bound of ``price_kind`` (``scrapers.values.plausible_token_price``), which also
+    add a warning naming the cell."""
     usd = parse_usd(cell)
     if usd is None:
         return None
-    if not bounds[0] <= usd <= bounds[1]:
-        warnings.append(f"{source}: implausible price {cell!r} for {where}; skipped")
+    usd *= factor
+    if not (bounds[0] <= usd <= bounds[1] and plausible_token_price(usd, price_kind)):
+        warnings.append(f"{source}: implausible price {str(cell)[:80]!r} for {where}; skipped")
         return None
     return usd
 
@@ -106,20 +114,22 @@ def per_token_to_per_1m(value: Decimal | float | str) -> float:
     return round(float(Decimal(str(value)) * Decimal(1_000_000)), 9)
 
 
-def per_token_usd(value: object) -> float | None:
+def per_token_usd(value: object, price_kind: str = "base_input_per_1m") -> float | None:
     """An aggregator's USD-per-token value as USD per 1M tokens, or None when it is not a price:
-    missing, not a number (booleans, text), not finite, negative (OpenRouter's "-1" = variable
-    price) or zero (aggregators write 0 for "unknown" and for placeholder entries, never for a
-    real free price we would compare with a provider page)."""
+    missing, not a number (booleans, text, lists), not finite, negative (OpenRouter's "-1" =
+    variable price), zero (aggregators write 0 for "unknown" and for placeholder entries, never for
+    a real free price we would compare with a provider page), or beyond the plausibility bound of
+    ``price_kind`` (``scrapers.values.plausible_token_price``; "1e400" would overflow to inf)."""
     if value is None or isinstance(value, bool) or not isinstance(value, (int, float, Decimal, str)):
         return None
     try:
         amount = Decimal(str(value).strip())
-    except ArithmeticError:
+    except (ArithmeticError, ValueError):  # not a number; an int too long to print
         return None
-    if not amount.is_finite() or amount <= 0:
+    if not amount.is_finite() or amount <= 0 or amount > 1:  # over $1 per token: over $1M per 1M
         return None
-    return per_token_to_per_1m(amount)
+    usd = per_token_to_per_1m(amount)
+    return usd if plausible_token_price(usd, price_kind) else None
 
 
 def size_bucket(low_b: float | None, high_b: float | None) -> str:
@@ -148,7 +158,7 @@ _BUCKET_ABOVE = re.compile(r"(?:>|\babove|\bover)\s*(\d+(?:\.\d+)?)\s*B\b", re.I
 # A range label starts the cell ("17B–69B", "70-100B", "Models 17B - 69B"): a range further on
 # is a model name in an example ("Models >300B (e.g. Llama-3-70B)"), not the bucket.
 _BUCKET_RANGE = re.compile(r"^(?:[A-Za-z]+\s+)?(\d+(?:\.\d+)?)\s*B?\s*[-–]\s*(\d+(?:\.\d+)?)\s*B\b", re.I)
-_PARENTHESES = re.compile(r"\([^)]*\)")
+_PARENTHESES = re.compile(r"\([^()]*\)")
 
 
 def size_bucket_from_text(text: str) -> str | None:
@@ -185,7 +195,7 @@ def expand_model_group(text: str) -> list[str]:
         if not part.lower().startswith(family.lower()):
             part = f"{family}{'-' if '-' in first.split(' ')[0] else ' '}{part}"
         variants = [part]
-        if m := re.search(r"\((-[^)]+)\)", part):  # optional suffix "(-0905)"
+        if m := re.search(r"\((-[^()]+)\)", part):  # optional suffix "(-0905)"
             base = part[: m.start()] + part[m.end():]
             variants = [base, part[: m.start()] + m.group(1) + part[m.end():]]
         for variant in variants:
@@ -197,13 +207,14 @@ def expand_model_group(text: str) -> list[str]:
 def check_vocabulary(source: str, origin: str, *, provider: str, method: str | None = None,
                      price_kind: str | None = None, event: str | None = None) -> None:
     if provider not in PROVIDERS:
-        raise ParseError(source, "provider", f"unknown provider {provider!r}; expected one of {PROVIDERS}", origin)
+        raise ParseError(source, "provider", f"unknown provider {provider[:80]!r}; expected one of {PROVIDERS}", origin)
     if method is not None and method not in TOKEN_METHODS:
-        raise ParseError(source, "method", f"unknown method {method!r}; expected one of {TOKEN_METHODS}", origin)
+        raise ParseError(source, "method", f"unknown method {method[:80]!r}; expected one of {TOKEN_METHODS}", origin)
     if price_kind is not None and price_kind not in PRICE_KINDS:
-        raise ParseError(source, "price_kind", f"unknown price kind {price_kind!r}; expected one of {PRICE_KINDS}", origin)
+        raise ParseError(source, "price_kind", f"unknown price kind {price_kind[:80]!r}; expected one of {PRICE_KINDS}",
+                         origin)
     if event is not None and event not in LIFECYCLE_EVENTS:
-        raise ParseError(source, "event", f"unknown event {event!r}; expected one of {LIFECYCLE_EVENTS}", origin)
+        raise ParseError(source, "event", f"unknown event {event[:80]!r}; expected one of {LIFECYCLE_EVENTS}", origin)
 
 
 def guard_page(source: str, body: bytes, origin: str, *, min_bytes: int, max_bytes: int,

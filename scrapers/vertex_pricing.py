@@ -84,6 +84,8 @@ def _retirements(tables: list[MarkdownTable]) -> list[LifecycleEvent]:
     for table in tables:
         col_model, col_retire = table.column("model id"), table.column("retirement")
         col_repl = table.column("replacement", "upgrade")
+        if col_model is None or col_retire is None:
+            continue
         for row in table.rows:
             when = parse_date(row[col_retire])
             if when is None:

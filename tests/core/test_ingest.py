@@ -137,6 +137,9 @@ def test_a_database_error_mid_batch_rolls_the_whole_batch_back(settings):
         return ParseResult(gpu_offers=[GpuOffer("toy", body.decode(), "H100", "H100", count, "on_demand", 2.0, 2.0)])
 
     pages = Source("toy", "gpu", "pages", fetch=lambda c, s: [], parse=parse_pages)
+    # Source.parse drops a row without a GPU count (scrapers.values.vet_result); to reach the
+    # database with one, this test bypasses that guard.
+    object.__setattr__(pages, "parse", pages.raw_parse)
     batch = [RawPayload("toy", f"https://toy.example/{n}", 200, body, DAY1, "json")
              for n, body in enumerate([b"page1", b"page2", b"bad"])]
     with pytest.raises(Exception):
