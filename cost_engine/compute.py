@@ -19,6 +19,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.money import usd
 from cost_engine.bands import Band
 from cost_engine.gpus import GpuSpec
 
@@ -254,6 +255,6 @@ def break_even_months(one_off_usd: float, monthly_base_usd: float, monthly_ft_us
     """Training cost / (monthly base spend − monthly fine-tuned spend); None when not positive."""
     saving = monthly_base_usd - monthly_ft_usd
     if saving <= 0:
-        return None, (f"never pays back on cost: the fine-tuned model costs ${monthly_ft_usd:,.2f}/month, "
-                      f"the base model ${monthly_base_usd:,.2f}/month (justified on quality, not cost)")
-    return one_off_usd / saving, f"saves ${saving:,.2f}/month against the base model"
+        return None, (f"never pays back on cost: the fine-tuned model costs {usd(monthly_ft_usd)}/month, "
+                      f"the base model {usd(monthly_base_usd)}/month (justified on quality, not cost)")
+    return one_off_usd / saving, f"saves {usd(saving)}/month against the base model"

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
+from core.money import NOT_AVAILABLE, usd_price
+
 
 def alert_id(rule: str, key: str, trigger: str) -> str:
     """Stable id: the same rule, key and triggering observation always give the same id."""
@@ -22,12 +24,16 @@ def iso(at: datetime) -> str:
     return at.isoformat(sep=" ")
 
 
-def money(value: float) -> str:
-    return f"${value:,.4f}".rstrip("0").rstrip(".") if value < 100 else f"${value:,.2f}"
+def money(value: float | None) -> str:
+    """A price in an alert message (``core.money.usd_price``: never "$nan", always "n/a")."""
+    return usd_price(value, missing=NOT_AVAILABLE)
 
 
 def pct_text(pct: float) -> str:
-    """``+12.3%``; a move away from zero has no percentage and says so."""
+    """``+12.3%``; a move away from zero (an infinite percentage) has no percentage and says so;
+    a percentage that is not a number at all is "n/a"."""
+    if math.isnan(pct):
+        return NOT_AVAILABLE
     return f"{pct:+.1f}%" if math.isfinite(pct) else "from zero"
 
 

@@ -9,9 +9,10 @@ from typing import Any
 
 import click
 
+from core import money
 from core.settings import settings_for
 from pricewatch.cli_common import db_option
-from pricewatch.output import FORMATS, render
+from pricewatch.output import FORMATS, finite_json, json_text, render
 
 _date = click.DateTime(formats=["%Y-%m-%d"])
 NO_PRICES = "error: the warehouse has no prices yet; run `pricewatch run --offline` first"
@@ -22,15 +23,18 @@ def _day(value: datetime | None) -> date | None:
 
 
 def _money(v: float | None) -> str:
-    return "" if v is None else f"${v:,.2f}"
+    return money.usd(v, missing="")
 
 
 def _change(now: float | None, before: float | None) -> str:
     if now is None or before is None:
         return ""
-    if before == 0:
-        return "" if now == 0 else "new"
-    return f"{(now - before) / before * 100:+.1f}%"
+    now_f, before_f = money.finite(now), money.finite(before)
+    if now_f is None or before_f is None:
+        return money.NOT_AVAILABLE
+    if before_f == 0:
+        return "" if now_f == 0 else "new"
+    return money.percent((now_f - before_f) / before_f)
 
 
 def _provenance_text(prov: list[dict[str, Any]]) -> str:
@@ -40,7 +44,7 @@ def _provenance_text(prov: list[dict[str, Any]]) -> str:
                 else f"{p['provider']} {p['model']} {p['price_kind']}")
         stale = " STALE" if p.get("stale") else ""
         fetch = f" fetch {p['source_fetch_id']}" if p.get("source_fetch_id") is not None else ""
-        parts.append(f"{what} ${p['usd']:g} @{p['observed_at'][:10]} ({p['source']}{fetch}){stale}")
+        parts.append(f"{what} {money.usd_price(p['usd'])} @{p['observed_at'][:10]} ({p['source']}{fetch}){stale}")
     return "; ".join(parts)
 
 
@@ -143,12 +147,13 @@ def register(group: click.Group) -> None:
                 "reason": b["reason"] if b else "; ".join(sorted({r["reason"] or "" for r in totals})) or None,
             })
         if fmt == "json":
-            click.echo(json.dumps(out, indent=2, default=str))
+            click.echo(json_text(out))
             return
         cols = ["scenario", "cheapest_route", "low", "mid", "high", "routes", "vs_7d", "vs_30d", "prices_used"]
         table = [(o["scenario"], o["cheapest_route"] or "none available", _money(o["usd_low"]), _money(o["usd_mid"]),
                   _money(o["usd_high"]), o["routes_available"], o["change_7d"], o["change_30d"],
-                  _provenance_text(o["provenance"]) if fmt == "table" else json.dumps(o["provenance"]))
+                  _provenance_text(o["provenance"]) if fmt == "table"
+                  else json.dumps(finite_json(o["provenance"]), default=str))
                  for o in out]
         click.echo(render(cols, table, fmt, title=f"Scenario costs as of {day} (catalogue v{catalogue.version})"))
 
@@ -191,13 +196,13 @@ def register(group: click.Group) -> None:
             snap = load_snapshot(con, day, catalogue.staleness_days)
         estimates = price_scenario(scenario, catalogue, snap)
         if fmt == "json":
-            click.echo(json.dumps([{
+            click.echo(json_text([{
                 "route": e.route, "as_of": day.isoformat(), "available": e.available, "cheapest": e.cheapest,
                 "reason": e.reason, "provenance": e.provenance,
                 "layers": {name: {"usd_low": c.usd.low if c.usd else None, "usd_mid": c.usd.mid if c.usd else None,
                                   "usd_high": c.usd.high if c.usd else None, "inputs": c.inputs}
                            for name, c in e.layers.items()},
-            } for e in estimates], indent=2, default=str))
+            } for e in estimates]))
             return
         table = []
         for e in estimates:
@@ -231,7 +236,7 @@ def _print_scenario_routes(rows: list[dict[str, Any]], name: str, day: date, fmt
                     "total_low": total["usd_low"], "total_mid": total["usd_mid"], "total_high": total["usd_high"],
                     "reason": total["reason"]})
     if fmt == "json":
-        click.echo(json.dumps(out, indent=2, default=str))
+        click.echo(json_text(out))
         return
     cols = list(out[0].keys())
     click.echo(render(cols, [[o[c] for c in cols] for o in out], fmt, title=f"{name} as of {day}"))

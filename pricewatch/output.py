@@ -13,28 +13,50 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from core import money
+
 FORMATS = ("table", "csv", "json")
 
 
 def _plain(value: Any) -> Any:
+    """A JSON/CSV value: dates as ISO text, decimals as floats, NaN/inf as null (JSON has none)."""
     if isinstance(value, (datetime, date)):
         return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
+    if isinstance(value, Decimal | float):
+        return money.finite(value)
     return value
+
+
+def finite_json(value: Any) -> Any:
+    """``value`` with every NaN/inf (anywhere inside lists and dicts) replaced by None: JSON has no
+    NaN, and a reader must see "no value", never a number that is not one."""
+    if isinstance(value, float):
+        return money.finite(value)
+    if isinstance(value, dict):
+        return {k: finite_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite_json(v) for v in value]
+    return value
+
+
+def json_text(value: Any) -> str:
+    return json.dumps(finite_json(value), indent=2, default=str, allow_nan=False)
 
 
 def _cell(value: Any) -> str:
     if value is None:
         return ""
-    if isinstance(value, float):
-        return f"{value:,.4f}".rstrip("0").rstrip(".") if abs(value) < 1e6 else f"{value:,.0f}"
+    if isinstance(value, float | Decimal):
+        number = money.finite(value)
+        if number is None:
+            return money.NOT_AVAILABLE
+        return f"{number:,.4f}".rstrip("0").rstrip(".") if abs(number) < 1e6 else f"{number:,.0f}"
     return str(_plain(value))
 
 
 def render(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str = "table", title: str | None = None) -> str:
     if fmt == "json":
-        return json.dumps([{c: _plain(v) for c, v in zip(columns, row)} for row in rows], indent=2, default=str)
+        return json_text([{c: _plain(v) for c, v in zip(columns, row, strict=False)} for row in rows])
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer)

@@ -10,6 +10,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from core import money
 from reports.charts import all_charts
 from reports.data import GPU_PRIORITY, PREFERRED_GPU, GpuOffering, ReportData
 
@@ -19,19 +20,18 @@ ALERTS_SHOWN = 15  # alerts in the headline table; the rest sit in a collapsed t
 
 
 def usd(value: float | None, digits: int = 2) -> str:
-    return "—" if value is None else f"${value:,.{digits}f}"
+    return money.usd(value, digits)
 
 
 def pct_change(now: float | None, before: float | None) -> float | None:
+    now, before = money.finite(now), money.finite(before)
     if now is None or before is None or before == 0:
         return None
     return (now - before) / before
 
 
 def pct(value: float | None) -> str:
-    if value is None:
-        return "—"
-    return "0.0%" if abs(value) < 0.0005 else f"{value:+.1%}"
+    return money.percent(value)
 
 
 def day(value: date | datetime | None) -> str:
@@ -46,6 +46,7 @@ def stamp(value: datetime | None) -> str:
 
 def direction(value: float | None) -> str:
     """CSS class for a change: prices going up are bad news here."""
+    value = money.finite(value)
     if value is None or abs(value) < 1e-12:
         return "flat"
     return "up" if value > 0 else "down"
