@@ -8,7 +8,7 @@ from typing import TextIO
 from core.clock import utcnow
 from core.settings import Settings
 from drift.evaluate import StoreResult, evaluate, store_alerts
-from drift.notify import default_channels, pending, record_attempts, send_all
+from drift.notify import DeliveryReport, default_channels, deliver
 from drift.rules import RuleSet, load_rules
 from warehouse.db import write_connection
 
@@ -16,15 +16,33 @@ from warehouse.db import write_connection
 @dataclass
 class DriftRun:
     stored: StoreResult
-    delivered: int
-    failed: int
-    failures: list[str]
+    delivery: DeliveryReport
+
+    @property
+    def delivered(self) -> int:
+        return self.delivery.delivered
+
+    @property
+    def failed(self) -> int:
+        return self.delivery.failed
+
+    @property
+    def failures(self) -> list[str]:
+        return self.delivery.errors
 
     def summary(self) -> str:
-        n = len(self.stored.new)
-        text = f"{n} new alert{'s' * (n != 1)}, {len(self.stored.resolved)} resolved, {self.delivered} delivered"
-        if self.failed:
-            text += f", {self.failed} deliveries failed (retried next run: {'; '.join(self.failures)[:300]})"
+        """One line, e.g. "3 new alerts, 1 resolved, 4 delivered"; failures, give-ups and
+        interrupted sends are counted with their (masked) reasons."""
+        n, d = len(self.stored.new), self.delivery
+        text = f"{n} new alert{'s' * (n != 1)}, {len(self.stored.resolved)} resolved, {d.delivered} delivered"
+        if d.failed:
+            text += f", {d.failed} deliveries failed (retried next run)"
+        if d.gave_up:
+            text += f", {d.gave_up} deliveries given up"
+        if d.unconfirmed:
+            text += f", {d.unconfirmed} interrupted deliveries not resent"
+        if d.errors:
+            text += f": {'; '.join(d.errors)[:300]}"
         return text
 
 
@@ -37,12 +55,7 @@ def run_drift(settings: Settings, *, rules: RuleSet | None = None, now: datetime
     with write_connection(settings.db_path) as con:
         stored = store_alerts(con, evaluate(con, rules, now), [(c.id, c.name) for c in channels], utcnow(),
                               evaluated_at=now)
-        queue = pending(con)
-    attempts = send_all(channels, queue)
-    with write_connection(settings.db_path) as con:
-        delivered, failed = record_attempts(con, attempts, utcnow())
-    failures = sorted({a.error for a in attempts if a.error})
-    return DriftRun(stored, delivered, failed, failures)
+    return DriftRun(stored, deliver(settings.db_path, channels, utcnow()))
 
 
 def evaluate_and_notify(settings: Settings) -> str:

@@ -18,6 +18,7 @@ from drift.detect_other import scenario_alerts, stale_source_alerts
 from drift.detect_prices import gpu_alerts, token_alerts
 from drift.impact import ImpactFinder
 from drift.model import Alert
+from drift.notify import queue
 from drift.rules import RuleSet
 from warehouse.db import transaction
 
@@ -92,9 +93,7 @@ ChannelRef = tuple[str, str]
 
 def _queue(con: duckdb.DuckDBPyConnection, alert_id: str, event: str, channels: list[ChannelRef],
            now: datetime) -> None:
-    for channel_id, label in channels:
-        con.execute("INSERT INTO alert_deliveries (alert_id, channel, event, attempted_at, delivered, error, "
-                    "channel_id) VALUES (?, ?, ?, ?, false, 'queued', ?)", [alert_id, label, event, now, channel_id])
+    queue(con, alert_id, event, channels, now)
 
 
 def store_alerts(con: duckdb.DuckDBPyConnection, alerts: list[Alert], channels: list[ChannelRef],
