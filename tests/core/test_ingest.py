@@ -154,6 +154,7 @@ def test_a_locked_warehouse_costs_no_payload_and_does_not_raise(settings, monkey
 
     with write_connection(settings.db_path):
         pass
+    monkeypatch.setattr("warehouse.db.DEFAULT_LOCK_WAIT_S", 0.5)  # the writer gives up after 0.5 s
     holder = subprocess.Popen([sys.executable, "-c",
                                f"import duckdb, time; c = duckdb.connect({str(settings.db_path)!r}); "
                                "print('locked', flush=True); time.sleep(60)"], stdout=subprocess.PIPE, text=True)
@@ -166,5 +167,6 @@ def test_a_locked_warehouse_costs_no_payload_and_does_not_raise(settings, monkey
     finally:
         holder.kill()
         holder.wait()
-    assert summary.errors and "locked" in summary.errors[0] and "pricewatch replay" in summary.errors[0]
+    assert summary.errors and "pricewatch replay" in summary.errors[0]
+    assert f"locked by a python process (PID {holder.pid}: " in summary.errors[0]
     assert len(list((settings.raw_dir / "toy").glob("*.gz"))) == 1
