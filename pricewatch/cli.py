@@ -12,7 +12,7 @@ import duckdb
 
 from core.settings import SettingsError, settings_for
 from pricewatch.cli_common import db_option, echo_err
-from warehouse.db import WarehouseError
+from warehouse.db import WarehouseError, is_damaged_file_error
 
 # Modules that add their own commands with ``register(group)``.
 COMMAND_MODULES = ("pricewatch.cli_warehouse", "pricewatch.cli_costs", "pricewatch.cli_alerts",
@@ -51,7 +51,9 @@ def _describe(exc: Exception) -> str:
         return f"{exc.strerror}{where}"
     if isinstance(exc, duckdb.Error):
         text = str(exc).strip().splitlines()
-        return f"DuckDB: {text[0] if text else type(exc).__name__}"
+        damaged = " (the file is damaged or truncated: not a usable pricewatch warehouse)" if is_damaged_file_error(
+            exc) else ""
+        return f"DuckDB: {text[0] if text else type(exc).__name__}{damaged}"
     first = str(exc).strip().splitlines()
     return (f"unexpected {type(exc).__name__}: {first[0] if first else ''} "
             f"(set PRICEWATCH_DEBUG=1 for the traceback and please report it)")

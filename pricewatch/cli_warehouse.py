@@ -5,6 +5,7 @@ writer's file; writers (``replay``, ``migrate``) publish when they finish.
 """
 from __future__ import annotations
 
+import re
 import sys
 import threading
 from collections.abc import Iterator
@@ -98,8 +99,9 @@ def _statements(con: duckdb.DuckDBPyConnection, text: str, *, from_file: bool, f
         raise Refused(f"--format csv holds one result and the file has {len(statements)} statements; "
                       f"use --format table or json, or one statement per file")
     for n, statement in enumerate(statements, 1):
-        kind = statement.type.name
-        if kind not in ALLOWED_STATEMENTS:
+        if statement.type.name not in ALLOWED_STATEMENTS:
+            keyword = re.match(r"\s*(\w+)", statement.query)
+            kind = keyword.group(1).upper() if keyword else statement.type.name
             where = f"statement {n} is" if len(statements) > 1 else "got"
             raise Refused(f"`pricewatch sql` only runs queries (SELECT, WITH, FROM, DESCRIBE, SHOW, SUMMARIZE, "
                           f"EXPLAIN); {where} {kind}. Nothing was run.")

@@ -179,9 +179,13 @@ def _writer(target: str | Path | Settings, create: bool,
     with _WRITE_LOCK:
         con = _connect(path, read_only=False, wait_s=wait_s)
         try:
-            applied = migrate(con)
-            apply_semantic_layer(con)
-            record_semantic_fingerprint(con)
+            _refuse_foreign(_tables(con, path), path)
+            try:
+                applied = migrate(con)
+                apply_semantic_layer(con)
+                record_semantic_fingerprint(con)
+            except duckdb.IOException as exc:
+                raise _open_error(path, exc, writing=True) from exc
             yield con, applied
         finally:
             con.close()
@@ -258,12 +262,28 @@ def record_semantic_fingerprint(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _tables(con: duckdb.DuckDBPyConnection, path: Path) -> set[str]:
+    """The file's tables (reading its migrations too, so a damaged or truncated file is
+    ``WarehouseInvalid`` here rather than a traceback later)."""
     try:
-        rows = con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
-                           ).fetchall()
-    except duckdb.Error as exc:  # a truncated or damaged file fails on its first read
+        tables = {name for (name,) in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()").fetchall()}
+        if "schema_migrations" in tables:
+            con.execute("SELECT count(*), max(version) FROM schema_migrations").fetchall()
+    except duckdb.Error as exc:
         raise _open_error(path, exc, writing=False) from exc
-    return {name for (name,) in rows}
+    return tables
+
+
+def is_damaged_file_error(exc: BaseException) -> bool:
+    """A DuckDB error that means the file itself is not a readable database."""
+    return isinstance(exc, duckdb.Error) and any(marker in str(exc) for marker in _INVALID)
+
+
+def _refuse_foreign(tables: set[str], path: Path) -> None:
+    """A writer never turns some other DuckDB file into a warehouse."""
+    if tables and "schema_migrations" not in tables:
+        raise WarehouseInvalid(f"{path} is not a pricewatch warehouse (a DuckDB file with other tables: "
+                               f"{', '.join(sorted(tables)[:3])}); point --db or PRICEWATCH_DB elsewhere")
 
 
 def check_schema(con: duckdb.DuckDBPyConnection, path: Path, *, require_warehouse: bool = False) -> None:
