@@ -18,7 +18,8 @@ def test_replaying_the_bundled_snapshots_gives_all_three_gpu_providers(cli, sett
 def test_replay_prints_progress_per_batch_a_summary_table_and_exits_1_when_a_file_failed(cli, settings, tmp_path):
     snaps = tmp_path / "snaps" / "runpod"
     snaps.mkdir(parents=True)
-    (snaps / "2025-06-21T231800Z.json").write_bytes((BUNDLED_SNAPSHOTS / "runpod" / "2025-06-21T231800Z.json").read_bytes())
+    bundled = BUNDLED_SNAPSHOTS / "runpod" / "2025-06-21T231800Z.json"
+    (snaps / "2025-06-21T231800Z.json").write_bytes(bundled.read_bytes())
     (snaps / "2025-06-22T231800Z.json").write_text('{"data": {"somethingElse": []}}')
     result = cli("replay", str(tmp_path / "snaps"), "--db", str(settings.db_path), "--init",
                  env={"PRICEWATCH_DATA_DIR": str(settings.data_dir)})

@@ -36,7 +36,8 @@ def log_fetches(settings, outcomes: dict[str, str], age: timedelta = timedelta(h
 
 def test_sql_prints_a_table_with_a_row_count(cli, settings):
     load_toy(settings)
-    result = cli("sql", "select gpu_model, usd_per_gpu_hour from gpu_price_history order by 1", "--db", str(settings.db_path))
+    result = cli("sql", "select gpu_model, usd_per_gpu_hour from gpu_price_history order by 1",
+                 "--db", str(settings.db_path))
     assert result.returncode == 0, result.stderr
     assert "A100" in result.stdout and "2.5" in result.stdout and "(2 rows)" in result.stdout
 
@@ -87,7 +88,8 @@ def test_sql_refuses_two_statements_without_file(cli, settings):
 
 def test_sql_uses_PRICEWATCH_DB_when_no_db_flag(cli, settings):
     load_toy(settings)
-    result = cli("sql", "select count(*) from fetch_log", "--format", "csv", env={"PRICEWATCH_DB": str(settings.db_path)})
+    result = cli("sql", "select count(*) from fetch_log", "--format", "csv",
+                 env={"PRICEWATCH_DB": str(settings.db_path)})
     assert result.stdout.splitlines()[1] == "2"
 
 

@@ -109,7 +109,8 @@ def test_a_query_over_the_memory_limit_fails_with_one_line(cli, warehouse, tmp_p
 def test_the_default_memory_limit_is_a_quarter_of_the_ram(cli, warehouse):
     from core.settings import physical_memory_mb
 
-    result = cli("sql", "select current_setting('memory_limit') as m", "--format", "csv", "--db", str(warehouse.db_path))
+    result = cli("sql", "select current_setting('memory_limit') as m", "--format", "csv",
+                 "--db", str(warehouse.db_path))
     limit = result.stdout.splitlines()[1]
     value, unit = limit.split()
     mib = float(value) * {"MiB": 1, "GiB": 1024}[unit]
