@@ -10,6 +10,7 @@ missing, not a pricewatch warehouse, an older schema ("run `pricewatch migrate`"
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import threading
 import time
@@ -21,7 +22,7 @@ from typing import Any
 import duckdb
 
 from core.clock import utcnow
-from core.settings import Settings
+from core.settings import ENV_VARS, LOCK_WAIT_RANGE, Settings, parse_number
 from warehouse.migrate import migrate, migration_files
 from warehouse.semantic import apply_semantic_layer, semantic_files, source_rank_macro
 
@@ -155,10 +156,23 @@ def _connect(path: Path, *, read_only: bool, wait_s: float,
             raise _open_error(path, exc, writing=not read_only) from exc
 
 
+def default_lock_wait_s() -> float:
+    """``PRICEWATCH_LOCK_WAIT_S`` when set (for callers that pass a path, not the Settings), else
+    DEFAULT_LOCK_WAIT_S."""
+    raw = os.environ.get(ENV_VARS["lock_wait_s"], "").strip()
+    if not raw:
+        return DEFAULT_LOCK_WAIT_S
+    return parse_number(raw, ENV_VARS["lock_wait_s"], LOCK_WAIT_RANGE)
+
+
 def _target(target: str | Path | Settings, lock_wait_s: float | None) -> tuple[Path, float]:
-    if isinstance(target, Settings):
-        return Path(target.db_path), target.lock_wait_s if lock_wait_s is None else lock_wait_s
-    return Path(target), DEFAULT_LOCK_WAIT_S if lock_wait_s is None else lock_wait_s
+    if lock_wait_s is not None:
+        wait = lock_wait_s
+    elif isinstance(target, Settings):
+        wait = target.lock_wait_s
+    else:
+        wait = default_lock_wait_s()
+    return Path(target.db_path if isinstance(target, Settings) else target), wait
 
 
 def missing_message(path: Path) -> str:
@@ -196,8 +210,9 @@ def write_connection(target: str | Path | Settings, *, create: bool = True,
                      lock_wait_s: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open (creating and migrating if needed), yield, close. Serialised within the process.
 
-    ``target`` is the DuckDB file or the Settings (then ``settings.lock_wait_s`` applies). A lock
-    held by another process is waited for up to ``lock_wait_s`` seconds. ``create=False``
+    ``target`` is the Settings (then ``settings.lock_wait_s`` applies) or the DuckDB file (then
+    ``$PRICEWATCH_LOCK_WAIT_S``, default 30 s). A lock held by another process is waited for
+    up to that many seconds, then ``WarehouseLocked`` names the process. ``create=False``
     refuses to create a missing file (``WarehouseMissing``)."""
     with _writer(target, create, lock_wait_s) as (con, _):
         yield con

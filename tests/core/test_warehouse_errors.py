@@ -155,3 +155,16 @@ def test_copying_a_published_style_file_keeps_it_readable(settings, tmp_path):
     shutil.copyfile(path, copy)
     with read_connection(copy, require_warehouse=True):
         pass
+
+
+def test_writers_given_a_path_honour_PRICEWATCH_LOCK_WAIT_S(monkeypatch):
+    monkeypatch.setenv("PRICEWATCH_LOCK_WAIT_S", "7.5")
+    assert db._target("/x/pw.duckdb", None) == (db.Path("/x/pw.duckdb"), 7.5)
+    monkeypatch.delenv("PRICEWATCH_LOCK_WAIT_S")
+    assert db._target("/x/pw.duckdb", None)[1] == db.DEFAULT_LOCK_WAIT_S
+
+
+def test_writers_given_the_settings_use_its_lock_wait(settings):
+    from dataclasses import replace
+
+    assert db._target(replace(settings, lock_wait_s=3.0), None) == (settings.db_path, 3.0)
