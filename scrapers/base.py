@@ -52,7 +52,7 @@ class GuardedParse:
     max_bytes: int = MAX_PAYLOAD_BYTES
     time_limit_s: float = PARSE_TIME_LIMIT_S
 
-    def __call__(self, body: bytes, *, ext: str, origin: str = "<payload>") -> ParseResult:
+    def __call__(self, body: bytes, *, ext: str, origin: str = "<payload>", **kwargs: Any) -> ParseResult:
         if not isinstance(body, bytes | bytearray | memoryview):
             raise ParseError(self.source, "body", f"expected bytes, got {type(body).__name__}", origin)
         body = bytes(body)
@@ -60,7 +60,7 @@ class GuardedParse:
             raise ParseError(self.source, "body", f"{len(body):,} bytes is over the {self.max_bytes:,}-byte "
                              "limit for this source; not parsed", origin)
         try:
-            result = call_with_deadline(lambda: self._parse(body, ext, origin), self.time_limit_s)
+            result = call_with_deadline(lambda: self._parse(body, ext, origin, kwargs), self.time_limit_s)
         except ParseError:
             raise
         except ParseTimeout:
@@ -74,10 +74,10 @@ class GuardedParse:
                              "not a ParseResult", origin)
         return vet_result(self.source, result, origin)
 
-    def _parse(self, body: bytes, ext: str, origin: str) -> ParseResult:
+    def _parse(self, body: bytes, ext: str, origin: str, kwargs: dict[str, Any]) -> ParseResult:
         if ext == "html":
             check_html_depth(body, source=self.source, origin=origin)
-        return self.fn(body, ext=ext, origin=origin)
+        return self.fn(body, ext=ext, origin=origin, **kwargs)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
+from dataclasses import fields
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -136,6 +137,15 @@ def _count(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_GPU_COUNT
 
 
+def _non_finite_field(record: Any) -> str | None:
+    """The first float field of ``record`` that is NaN or infinite (any field, present or future)."""
+    for f in fields(record):
+        value = getattr(record, f.name)
+        if isinstance(value, float) and not math.isfinite(value):
+            return f"{f.name} {value!r} is not finite"
+    return None
+
+
 def gpu_offer_problem(o: GpuOffer) -> str | None:
     """Why a GPU offer cannot be stored, or None when it can."""
     if not (_name(o.provider) and _name(o.offering_key) and _name(o.gpu_raw_name)):
@@ -155,7 +165,7 @@ def gpu_offer_problem(o: GpuOffer) -> str | None:
         return "vram or min/median price not a finite number in range"
     if o.offer_count is not None and not (isinstance(o.offer_count, int) and o.offer_count >= 0):
         return f"offer_count {o.offer_count!r} is not a count"
-    return None
+    return _non_finite_field(o)
 
 
 def market_offer_problem(o: MarketOffer) -> str | None:
@@ -170,7 +180,7 @@ def market_offer_problem(o: MarketOffer) -> str | None:
         return f"usd_per_instance_hour {o.usd_per_instance_hour!r} is not a plausible price"
     if not (_optional(o.vram_gb, 0, MAX_VRAM_GB) and _optional(o.reliability, -math.inf)):
         return "vram or reliability not a finite number"
-    return None
+    return _non_finite_field(o)
 
 
 def token_price_problem(p: TokenPrice) -> str | None:

@@ -62,7 +62,14 @@ def _count_and_prices(table: pa.Table, source: str, origin: str) -> Any:
                                pc.less_equal(per_instance, instance_cap)))
 
 
+def _finite_floats(table: pa.Table) -> list[Any]:
+    """Every floating-point column: null or finite (columns a parser adds later included)."""
+    return [pc.or_(pc.is_null(table.column(name)), pc.is_finite(table.column(name)))
+            for name in table.column_names if pa.types.is_floating(table.column(name).type)]
+
+
 def _filter(table: pa.Table, checks: list[Any], what: str, source: str, warnings: list[str]) -> pa.Table:
+    checks = checks + _finite_floats(table)
     ok = checks[0]
     for check in checks[1:]:
         if check is not None:

@@ -45,9 +45,9 @@ def _check_gpu_row(name: str, row: dict[str, Any]) -> None:
         raise InvariantBroken(f"{where}: usd_per_gpu_hour {usd!r} is not finite and within (0, 100]")
     if not (_real(row["usd_per_instance_hour"]) and row["usd_per_instance_hour"] > 0):
         raise InvariantBroken(f"{where}: usd_per_instance_hour is not a finite positive price")
-    for key in ("vram_gb", "usd_per_gpu_hour_min", "usd_per_gpu_hour_median", "reliability"):
-        if row.get(key) is not None and not _real(row[key]):
-            raise InvariantBroken(f"{where}: {key} {row[key]!r} is not finite")
+    for key, value in row.items():  # vram, min/median, reliability, shape: every number
+        if isinstance(value, float) and not math.isfinite(value):
+            raise InvariantBroken(f"{where}: {key} {value!r} is not finite")
 
 
 def check_records(name: str, result: ParseResult) -> None:

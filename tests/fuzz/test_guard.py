@@ -97,6 +97,17 @@ def test_arrow_tables_are_vetted_column_wise():
     assert result.gpu_offers.column("offering_key").to_pylist() == ["a"]
 
 
+def test_extra_keywords_reach_the_parser():
+    seen = {}
+
+    def parse(body, *, ext, origin, url=None):
+        seen["url"] = url
+        return ParseResult()
+
+    toy(parse).parse(b"x", ext="csv", origin="f", url="https://example.invalid/aws.csv")
+    assert seen == {"url": "https://example.invalid/aws.csv"}
+
+
 def test_the_module_parse_stays_reachable_unguarded():
     def parse(body, *, ext, origin):
         raise KeyError("x")
