@@ -16,6 +16,7 @@ continues the same series. The price does not vary by region, so ``region`` is N
 """
 from __future__ import annotations
 
+import math
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +26,9 @@ from scrapers.base import Source, parse_json
 from scrapers.errors import ParseError
 from scrapers.gpu_names import NOMINAL_VRAM_GB, normalise, unknown_name_warning
 from scrapers.http import HttpClient
+from scrapers.limits import check_html_depth
 from scrapers.records import FetchFailure, GpuOffer, ParseResult, RawPayload
+from scrapers.values import MAX_GPU_COUNT, finite_number, plausible_gpu_price
 
 if TYPE_CHECKING:  # pragma: no cover
     from core.settings import Settings
@@ -37,8 +40,8 @@ TIER = "on_demand"
 
 _NOT_ON_DEMAND = re.compile(r"reserv|cluster|1-click|commit|\byears?\b|contract", re.I)
 _NUMBER = re.compile(r"(\d+(?:[.,]\d+)?)")
-_COUNT_PREFIX = re.compile(r"^\s*(\d+)\s*x\s+", re.I)
-_COUNT_LABEL = re.compile(r"^\s*(\d+)\s*x\b", re.I)
+_COUNT_PREFIX = re.compile(r"^\s*(\d{1,4})\s*x\s+", re.I)
+_COUNT_LABEL = re.compile(r"^\s*(\d{1,4})\s*x\b", re.I)
 _VRAM_IN_DESCRIPTION = re.compile(r"\((\d+)\s*GB", re.I)
 PRICE_SELECTOR = 'td[data-label*="PRICE" i]'
 
@@ -109,7 +112,8 @@ def _tab_count(tree: LexborHTMLParser, table: LexborNode) -> int | None:
 
 def _number(text: str) -> float | None:
     match = _NUMBER.search(text.replace(",", ""))
-    return float(match[1]) if match else None
+    number = float(match[1]) if match else None
+    return number if number is not None and math.isfinite(number) else None  # 400 digits overflow to inf
 
 
 def _cell(row: LexborNode, label: str) -> LexborNode | None:
@@ -120,6 +124,7 @@ def _cell(row: LexborNode, label: str) -> LexborNode | None:
 
 
 def parse_page(body: bytes, *, origin: str = "<payload>") -> ParseResult:
+    check_html_depth(body, source=NAME, origin=origin)  # lexbor is quadratic in nesting depth
     tree = LexborHTMLParser(body.decode("utf-8", errors="replace"))
     if not tree.css("table tbody tr"):
         raise ParseError(NAME, "table tbody tr",
@@ -149,8 +154,8 @@ def parse_page(body: bytes, *, origin: str = "<payload>") -> ParseResult:
             vram_td = _cell(row, "VRAM")
             vram = _number(vram_td.text(strip=True)) if vram_td is not None else None
             usd_gpu, usd_instance = (price, price * count) if per_gpu else (price / count, price)
-            if usd_gpu <= 0:
-                result.warnings.append(f"{count}x {plan}: non-positive price {price} skipped")
+            if not plausible_gpu_price(usd_gpu):
+                result.warnings.append(f"{count}x {plan}: implausible price {price} skipped")
                 continue
             _offer(result, seen, raw=plan, model=normalise(NAME, plan, vram), count=count, usd_gpu=usd_gpu,
                    usd_instance=usd_instance, vram=vram)
@@ -182,15 +187,16 @@ def parse_api(body: bytes, *, origin: str = "<payload>") -> ParseResult:
         cents = _required(itype, "price_cents_per_hour", f"{path}.instance_type", origin)
         specs = _required(itype, "specs", f"{path}.instance_type", origin)
         gpus = _required(specs, "gpus", f"{path}.instance_type.specs", origin)
-        if not isinstance(cents, (int, float)) or not isinstance(gpus, int):
-            raise ParseError(NAME, f"{path}.instance_type.price_cents_per_hour",
-                             f"expected numbers, got {cents!r} cents for {gpus!r} GPUs", origin)
-        if gpus == 0:
-            continue  # CPU-only instance types
-        if cents <= 0:
-            result.warnings.append(f"{name}: non-positive price {cents} cents/h skipped")
+        if isinstance(gpus, bool) or not isinstance(gpus, int):
+            raise ParseError(NAME, f"{path}.instance_type.specs.gpus", f"expected a GPU count, got {gpus!r}", origin)
+        cents = finite_number(cents, source=NAME, field=f"{path}.instance_type.price_cents_per_hour", origin=origin)
+        if gpus < 1 or gpus > MAX_GPU_COUNT:
+            continue  # CPU-only instance types (and impossible counts)
+        if not plausible_gpu_price(cents / 100 / gpus):
+            result.warnings.append(f"{name}: implausible price {cents} cents/h skipped")
             continue
         description = itype.get("gpu_description") or ""
+        description = description if isinstance(description, str) else ""
         match = _VRAM_IN_DESCRIPTION.search(description)
         vram = float(match[1]) if match else None
         # The instance name first (it settles Lambda's odd ones, e.g. gpu_8x_a100 = 40 GB SXM4),

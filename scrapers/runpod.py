@@ -24,6 +24,7 @@ from scrapers.errors import ParseError
 from scrapers.gpu_names import normalise, unknown_name_warning
 from scrapers.http import HttpClient
 from scrapers.records import MAX_PLAUSIBLE_USD_PER_GPU_HOUR, FetchFailure, GpuOffer, ParseResult, RawPayload
+from scrapers.values import finite_number
 
 if TYPE_CHECKING:  # pragma: no cover
     from core.settings import Settings
@@ -75,9 +76,7 @@ def _price(item: dict[str, Any], key: str, path: str, origin: str) -> float | No
     value = item.get(key)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ParseError(NAME, f"{path}.{key}", f"expected a number, got {value!r}", origin)
-    return float(value)
+    return finite_number(value, source=NAME, field=f"{path}.{key}", origin=origin)  # no NaN, inf, overflow
 
 
 def parse(body: bytes, *, ext: str = "json", origin: str = "<payload>") -> ParseResult:
@@ -94,7 +93,8 @@ def parse(body: bytes, *, ext: str = "json", origin: str = "<payload>") -> Parse
         gpu_id = item["id"]
         if not isinstance(gpu_id, str) or not gpu_id or gpu_id == "unknown":
             continue  # RunPod lists a placeholder type "unknown"
-        vram = float(item["memoryInGb"]) if item.get("memoryInGb") else None
+        vram = finite_number(item["memoryInGb"], source=NAME, field=f"{path}.memoryInGb", origin=origin,
+                             minimum=0, accept_text=True) if item.get("memoryInGb") else None
         model = normalise(NAME, gpu_id, vram)
         offers = []
         for tier, key, flag in _TIERS:

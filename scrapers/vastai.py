@@ -32,6 +32,7 @@ from scrapers.records import (
     ParseResult,
     RawPayload,
 )
+from scrapers.values import MAX_GPU_COUNT, finite_number
 
 if TYPE_CHECKING:  # pragma: no cover
     from core.settings import Settings
@@ -113,9 +114,7 @@ def _number(offer: dict[str, Any], key: str, path: str, origin: str, *, required
         if required:
             raise ParseError(NAME, f"{path}.{key}", "missing", origin)
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ParseError(NAME, f"{path}.{key}", f"expected a number, got {value!r}", origin)
-    return float(value)
+    return finite_number(value, source=NAME, field=f"{path}.{key}", origin=origin)  # no NaN, inf, overflow
 
 
 def _plausible(price: float) -> bool:
@@ -144,13 +143,14 @@ def parse(body: bytes, *, ext: str = "json", origin: str = "<payload>") -> Parse
             if offer.get(key) is None:
                 raise ParseError(NAME, f"{path}.{key}", "missing", origin)
         dph_base = _number(offer, "dph_base", path, origin, required=True)
-        num_gpus = int(_number(offer, "num_gpus", path, origin, required=True) or 0)
+        gpus = _number(offer, "num_gpus", path, origin, required=True) or 0
+        num_gpus = int(gpus) if gpus == int(gpus) and gpus <= MAX_GPU_COUNT else 0
         offer_id, raw = str(offer["id"]), str(offer["gpu_name"])
         if offer_id in seen_ids:
             continue
         seen_ids.add(offer_id)
         if num_gpus < 1:
-            result.warnings.append(f"{path} (offer {offer_id}): num_gpus {num_gpus} < 1, skipped")
+            result.warnings.append(f"{path} (offer {offer_id}): num_gpus {gpus:g} is not a GPU count, skipped")
             continue
         per_gpu = dph_base / num_gpus
         if not _plausible(per_gpu):

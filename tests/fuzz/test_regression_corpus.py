@@ -182,17 +182,10 @@ CASES = [
 ]
 
 
-# TEMPORARY: the GPU parsers are being rewritten on the `market` branch; their own hardening
-# lands with that rewrite (Source.parse already guards them: see the "Source.parse" cases).
-GPU_REWRITE_PENDING = {"runpod", "vastai", "lambda"}
-
-
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 @pytest.mark.parametrize("guarded", [False, True], ids=["module-parse", "Source.parse"])
 def test_each_signature_is_a_parse_error_or_sane_records(case: Case, guarded: bool):
     source = get_source(case.source)
-    if not guarded and case.source in GPU_REWRITE_PENDING:
-        pytest.skip("GPU parser rewrite pending on the market branch")
 
     outcome = check_parse(source, case.build(), case.ext, f"corpus:{case.id}", raw=not guarded)
 
