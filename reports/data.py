@@ -18,7 +18,7 @@ the catalogue up once; it is looked up when omitted.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -334,12 +334,14 @@ class RouteCost:
     reason: str | None
     mid_7d: float | None = None
     mid_30d: float | None = None
+    usd_per_hour: float | None = None   # the hourly price actually charged (whole instance), GPU routes
+    basis: str | None = None            # provider page, curated sheet, aggregator, reconstructed/second-hand
 
 
 @dataclass(frozen=True)
 class ScenarioSummary:
     scenario: str
-    cheapest: RouteCost | None  # None when no route is available
+    cheapest: RouteCost | None  # None when no route is usable
     cheapest_7d: float | None
     cheapest_30d: float | None
     routes: list[RouteCost]
@@ -365,36 +367,33 @@ def _route_costs(con: duckdb.DuckDBPyConnection, day: date | None) -> list[dict[
     )
 
 
-def _cheapest_mid(rows: list[dict[str, Any]]) -> dict[str, float]:
-    best: dict[str, float] = {}
-    for r in rows:
-        if r["available"] and r["usd_mid"] is not None:
-            best[r["scenario"]] = min(best.get(r["scenario"], r["usd_mid"]), r["usd_mid"])
-    return best
-
-
 def scenario_catalogue(con: duckdb.DuckDBPyConnection, as_of: date,
                        have: set[str] | None = None) -> tuple[date | None, list[ScenarioSummary]]:
-    """The latest repricing at or before ``as_of`` (layer 'total'), compared with 7 and 30 days before it."""
+    """The latest repricing at or before ``as_of`` (layer 'total'). Each scenario's cheapest route and
+    its cost 7 and 30 days before come from the one home of that concept, the ``scenario_cost_trend``
+    view (warehouse/semantic/50_costs.sql), with the hourly price charged and its basis."""
     if "scenario_costs" not in _have(con, have):
         return None, []
     day = _scenario_day(con, as_of)
     if day is None:
         return None, []
     now = _route_costs(con, day)
+    trend = {r["scenario"]: r for r in _rows(
+        con, "SELECT scenario, cheapest_route, usd_mid_7d_ago, usd_mid_30d_ago, usd_per_hour, basis "
+             "FROM scenario_cost_trend WHERE as_of = ? AND layer = 'total'", [day])}
     before = {n: _route_costs(con, _scenario_day(con, day - timedelta(days=n))) for n in (7, 30)}
     mids = {n: {(r["scenario"], r["route"]): r["usd_mid"] for r in rows if r["available"]} for n, rows in before.items()}
-    cheapest_then = {n: _cheapest_mid(rows) for n, rows in before.items()}
     by_scenario: dict[str, list[RouteCost]] = defaultdict(list)
     for r in now:
         key = (r["scenario"], r["route"])
         by_scenario[r["scenario"]].append(RouteCost(**r, mid_7d=mids[7].get(key), mid_30d=mids[30].get(key)))
     summaries = []
     for scenario, routes in sorted(by_scenario.items()):
-        available = [r for r in routes if r.available and r.usd_mid is not None]
-        cheapest = min(available, key=lambda r: r.usd_mid) if available else None  # type: ignore[arg-type,return-value]
-        summaries.append(ScenarioSummary(scenario, cheapest, cheapest_then[7].get(scenario),
-                                         cheapest_then[30].get(scenario), routes))
+        t = trend.get(scenario, {})
+        cheapest = next((r for r in routes if r.route == t.get("cheapest_route")), None)
+        if cheapest is not None:
+            cheapest = replace(cheapest, usd_per_hour=t.get("usd_per_hour"), basis=t.get("basis"))
+        summaries.append(ScenarioSummary(scenario, cheapest, t.get("usd_mid_7d_ago"), t.get("usd_mid_30d_ago"), routes))
     return day, summaries
 
 
