@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from typing import Any
@@ -196,6 +197,35 @@ def _trend_rows(con: duckdb.DuckDBPyConnection, day: date, rows: list[dict[str, 
 def _dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     names = [d[0] for d in cursor.description or []]
     return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+
+
+@contextmanager
+def costs_relation(con: duckdb.DuckDBPyConnection, day: date, customer_profile: str | None = None) -> Iterator[str]:
+    """The name of a relation shaped like scenario_costs for reading ``day``: the stored table, or,
+    when ``customer_profile`` differs from the profile the day was stored for, the stored history
+    with ``day`` repriced for that profile (prices and events as known that day, as stored rows are).
+    Used by ``pricewatch report --customer-profile``."""
+    row = con.execute("SELECT inputs FROM scenario_costs WHERE as_of = ? AND layer = 'total' LIMIT 1", [day]).fetchone()
+    stored = (json.loads(row[0]) if row and isinstance(row[0], str) else (row[0] if row else None)) or {}
+    if customer_profile is None or row is None or stored.get("customer_profile") == customer_profile:
+        yield "scenario_costs"
+        return
+    from cost_engine.catalogue import load_catalogue
+    from cost_engine.policy import load_policy
+
+    policy = load_policy().with_overrides(customer_profile=customer_profile)
+    snap = load_snapshot(con, day, policy)
+    rows = estimate_rows(price_catalogue(load_catalogue(), snap), day, utcnow())
+    _register(con, rows)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {_WITH_ADHOC} AS "
+                f"SELECT as_of, scenario, route, layer, usd_low, usd_mid, usd_high, available, reason, "
+                f"inputs::VARCHAR AS inputs FROM scenario_costs WHERE as_of <> DATE '{day.isoformat()}' "
+                f"UNION ALL SELECT as_of, scenario, route, layer, usd_low, usd_mid, usd_high, available, reason, "
+                f"inputs FROM {_ADHOC}")
+    try:
+        yield _WITH_ADHOC
+    finally:
+        _unregister(con)
 
 
 # ---------------------------------------------------------------- scenarios

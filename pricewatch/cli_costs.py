@@ -6,14 +6,14 @@ import json
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from core.settings import settings_for
-from cost_engine.policy import Policy
 from pricewatch.cli_common import db_option
 from pricewatch.cli_costs_format import (
+    DETAIL_TABLE_COLUMNS,
     ESTIMATE_COLUMNS,
     estimate_json,
     estimate_row,
@@ -35,6 +35,9 @@ from pricewatch.cli_costs_validate import (
     fail,
 )
 from pricewatch.output import FORMATS, render
+
+if TYPE_CHECKING:  # pragma: no cover - the engine is imported when a command runs, not at CLI start
+    from cost_engine.policy import Policy
 
 NO_PRICES = "the warehouse has no prices yet; run `pricewatch run --offline` first"
 CUSTOMER_PROFILES = ("new", "inactive", "active")
@@ -159,7 +162,7 @@ def scenarios_cmd(as_of: date | None, scenario_name: str | None, fmt: str, custo
         if fmt == "json":
             click.echo(json.dumps(out, indent=2, default=str))
             return
-        cols = list(out[0].keys()) if out else ["route"]
+        cols = DETAIL_TABLE_COLUMNS
         title = f"{scenario_name} as of {day.price_day}"
         click.echo(render(cols, [[o[c] for c in cols] for o in out], fmt, title=title))
         return

@@ -2,9 +2,10 @@
 estimate rows and their JSON objects."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cost_engine.pricing import RouteEstimate
+if TYPE_CHECKING:  # pragma: no cover - the engine is imported when a command runs, not at CLI start
+    from cost_engine.pricing import RouteEstimate
 
 
 def money(v: float | None) -> str:
@@ -98,6 +99,14 @@ def route_detail(rows: list[dict[str, Any]], name: str, cheapest: str | None) ->
                     "total_low": total["usd_low"], "total_mid": total["usd_mid"], "total_high": total["usd_high"],
                     "usd_per_hour": summary.get("usd_per_hour"), "basis": summary.get("basis"),
                     "reason": total["reason"]})
+    best = next((o for o in out if o["cheapest"]), None)
+    for o in out:
+        if o["status"] == "unavailable" and best is not None and best["total_mid"] is not None:
+            o["reason"] = f"{o['reason']}; cheapest open route: {best['route']} (${best['total_mid']:,.2f})"
     order = {"available": 0, "stale": 1, "unpriced": 2, "unavailable": 3}
     return sorted(out, key=lambda o: (order.get(o["status"], 9), o["total_mid"] is None, o["total_mid"] or 0,
                                       o["route"]))
+
+
+DETAIL_TABLE_COLUMNS = ["route", "status", "cheapest", "compute_mid", "serving_mid", "inference_mid", "total_mid",
+                        "usd_per_hour", "basis", "reason"]

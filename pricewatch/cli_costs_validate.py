@@ -3,6 +3,7 @@ valid range, exit code 2, never a traceback (issue #14 item 7).
 
 * ``CostCommand``: a click command whose option errors and domain errors (``PolicyError``,
   ``RouteError``, ``RepriceRangeError``, ``CatalogueError``) print ``error: ...`` on one line.
+  (The engine is imported when a command runs: ``pricewatch --help`` stays fast.)
 * Parameter types for finite numbers in a range and for days in a range.
 (The store workstream adds shared validators to ``pricewatch.cli_common``; these stay local to
 the cost commands until the two are unified.)
@@ -16,13 +17,17 @@ from typing import Any
 
 import click
 
-from cost_engine.catalogue import CatalogueError
-from cost_engine.policy import PolicyError
-from cost_engine.reprice import RepriceRangeError
-from cost_engine.routes import RouteError
-
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
-DOMAIN_ERRORS = (PolicyError, RouteError, RepriceRangeError, CatalogueError)
+
+
+def domain_errors() -> tuple[type[Exception], ...]:
+    """The engine's input errors (imported when a command runs, not at CLI start)."""
+    from cost_engine.catalogue import CatalogueError
+    from cost_engine.policy import PolicyError
+    from cost_engine.reprice import RepriceRangeError
+    from cost_engine.routes import RouteError
+
+    return (PolicyError, RouteError, RepriceRangeError, CatalogueError)
 
 
 def fail(message: str) -> None:
@@ -42,7 +47,9 @@ class CostCommand(click.Command):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except DOMAIN_ERRORS as exc:
+        except Exception as exc:
+            if not isinstance(exc, domain_errors()):
+                raise
             fail(str(exc).replace("\n", " "))
 
 

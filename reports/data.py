@@ -24,6 +24,7 @@ from typing import Any
 
 import duckdb
 
+from cost_engine.service import costs_relation
 from scrapers.records import COMMITTED_TIERS, INTERRUPTIBLE_TIERS
 from scrapers.registry import AGGREGATOR_SOURCES
 from warehouse.asof import day_end
@@ -356,31 +357,33 @@ def _scenario_day(con: duckdb.DuckDBPyConnection, day: date) -> date | None:
     return None if row is None else row[0]
 
 
-def _route_costs(con: duckdb.DuckDBPyConnection, day: date | None) -> list[dict[str, Any]]:
+def _route_costs(con: duckdb.DuckDBPyConnection, day: date | None, rel: str = "scenario_costs") -> list[dict[str, Any]]:
     if day is None:
         return []
     return _rows(
         con,
-        "SELECT scenario, route, usd_low, usd_mid, usd_high, available, reason FROM scenario_costs "
+        f"SELECT scenario, route, usd_low, usd_mid, usd_high, available, reason FROM {rel} "
         "WHERE as_of = ? AND layer = 'total' ORDER BY scenario, usd_mid NULLS LAST, route",
         [day],
     )
 
 
-def scenario_catalogue(con: duckdb.DuckDBPyConnection, as_of: date,
-                       have: set[str] | None = None) -> tuple[date | None, list[ScenarioSummary]]:
+def scenario_catalogue(con: duckdb.DuckDBPyConnection, as_of: date, have: set[str] | None = None,
+                       customer_profile: str | None = None) -> tuple[date | None, list[ScenarioSummary]]:
     """The latest repricing at or before ``as_of`` (layer 'total'). Each scenario's cheapest route and
-    its cost 7 and 30 days before come from the one home of that concept, the ``scenario_cost_trend``
-    view (warehouse/semantic/50_costs.sql), with the hourly price charged and its basis."""
+    its cost 7 and 30 days before come from the one home of that concept, the scenario cost trend
+    (``scenario_cost_trend_of``, warehouse/semantic/50_costs.sql), with the hourly price charged and
+    its basis. ``customer_profile`` other than the stored one reprices that day for it."""
     if "scenario_costs" not in _have(con, have):
         return None, []
     day = _scenario_day(con, as_of)
     if day is None:
         return None, []
-    now = _route_costs(con, day)
-    trend = {r["scenario"]: r for r in _rows(
-        con, "SELECT scenario, cheapest_route, usd_mid_7d_ago, usd_mid_30d_ago, usd_per_hour, basis "
-             "FROM scenario_cost_trend WHERE as_of = ? AND layer = 'total'", [day])}
+    with costs_relation(con, day, customer_profile) as rel:
+        now = _route_costs(con, day, rel)
+        trend = {r["scenario"]: r for r in _rows(
+            con, "SELECT scenario, cheapest_route, usd_mid_7d_ago, usd_mid_30d_ago, usd_per_hour, basis "
+                 f"FROM scenario_cost_trend_of('{rel}') WHERE as_of = ? AND layer = 'total'", [day])}
     before = {n: _route_costs(con, _scenario_day(con, day - timedelta(days=n))) for n in (7, 30)}
     mids = {n: {(r["scenario"], r["route"]): r["usd_mid"] for r in rows if r["available"]} for n, rows in before.items()}
     by_scenario: dict[str, list[RouteCost]] = defaultdict(list)
@@ -486,7 +489,8 @@ class ReportData:
         return not (self.gpu_now or self.tokens_now or self.lifecycle or self.scenarios or self.alerts)
 
 
-def load_report_data(con: duckdb.DuckDBPyConnection, as_of: date, latest_day: date | None = None) -> ReportData:
+def load_report_data(con: duckdb.DuckDBPyConnection, as_of: date, latest_day: date | None = None,
+                     customer_profile: str | None = None) -> ReportData:
     """Everything the report shows, each snapshot queried once. A section whose query fails is left
     empty and named in ``problems``."""
     data = ReportData(as_of=as_of, latest_day=latest_day)
@@ -527,7 +531,7 @@ def load_report_data(con: duckdb.DuckDBPyConnection, as_of: date, latest_day: da
                                    data.gpu_now, data.tokens_now, all_events) for n in CHANGE_DAYS]
 
     def scenarios() -> None:
-        data.scenario_day, data.scenarios = scenario_catalogue(con, as_of, have)
+        data.scenario_day, data.scenarios = scenario_catalogue(con, as_of, have, customer_profile)
 
     def alerts() -> None:
         data.alerts = alerts_for_day(con, as_of, have)

@@ -190,5 +190,6 @@ def test_a_route_that_names_a_commitment_tier_prices_it():
     scenario = CATALOGUE.scenario("route_qlora_8b_1xa100").model_copy(
         update={"routes": ["gpu:A100 SXM 80GB:1:runpod:reserved_1m"]})
     catalogue = CATALOGUE.model_copy(update={"scenarios": [scenario]})
-    route = _routes("route_qlora_8b_1xa100", snapshot(gpu=RESERVED), catalogue)["gpu:A100 SXM 80GB:1:runpod:reserved_1m"]
+    routes = _routes("route_qlora_8b_1xa100", snapshot(gpu=RESERVED), catalogue)
+    route = routes["gpu:A100 SXM 80GB:1:runpod:reserved_1m"]
     assert route.available and route.provenance[0]["usd"] == 0.99

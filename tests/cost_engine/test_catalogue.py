@@ -37,7 +37,8 @@ def test_the_three_corrected_citations():
     assert 'tokens_per_example: 500   # 004: "a typical example might be' in text
     # No article prices "2 × A100 80GB" serving for a 13B model or "4× H100" for 70B: the catalogue
     # now says which numbers are its own assumption.
-    assert "4× H100 for $5,000–15,000/month" not in text and "000 FAQ: a dedicated A100 80GB endpoint, 730 h" not in text
+    assert "4× H100 for $5,000–15,000/month" not in text
+    assert "000 FAQ: a dedicated A100 80GB endpoint, 730 h" not in text
     assert "two 80 GB GPUs for this 13B endpoint is our" in text
     assert '"A 70B model needs 2–4× A100s, pushing serving costs to $2,000–$6,000/month"' in text
 

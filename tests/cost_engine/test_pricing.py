@@ -79,7 +79,8 @@ def test_a_fresh_compute_price_with_a_stale_serving_price_is_stale_not_mixed():
 
 def test_a_spot_route_is_charged_the_interruption_allowance():
     # Same job on RunPod community vs community_spot at one price: the spot route has 15% more hours.
-    snap = snapshot(gpu=[gpu_price("runpod", A100, "community", 1.00), gpu_price("runpod", A100, "community_spot", 1.00)])
+    snap = snapshot(gpu=[gpu_price("runpod", A100, "community", 1.00),
+                         gpu_price("runpod", A100, "community_spot", 1.00)])
     routes = _routes("route_qlora_8b_1xa100", snap)
     on_demand = routes["gpu:A100 SXM 80GB:1:runpod:community"]
     spot = routes["gpu:A100 SXM 80GB:1:runpod:community_spot"]
@@ -102,7 +103,8 @@ def test_a_stale_curated_minimum_charge_is_not_applied():
 
 
 def test_a_reconstructed_capture_says_so_in_the_basis():
-    obs = replace(token_obs("fireworks", "<=16B", "sft_lora", "training_per_1m_tokens", 0.5, source="fireworks_pricing"),
+    price = token_obs("fireworks", "<=16B", "sft_lora", "training_per_1m_tokens", 0.5, source="fireworks_pricing")
+    obs = replace(price,
                   fetch_url="replay:fireworks_pricing/2026-10-08T000000Z__cost-estimator-reconstructed.md")
     route = _routes("hosted_1k_x_500_3ep", snapshot(tokens=[obs]))["hosted:fireworks:llama-3.1-8b"]
     assert route.summary["basis"] == "reconstructed/second-hand"

@@ -134,8 +134,10 @@ def test_an_offering_flagged_unavailable_is_skipped_only_when_the_policy_says_so
 def test_provider_page_beats_curated_sheet_and_aggregators_never_price_training():
     snap = snapshot(tokens=[
         token_obs("openai", "gpt-4o-mini-2024-07-18", "sft_full", "training_per_1m_tokens", 2.0, source="litellm"),
-        token_obs("openai", "gpt-4o-mini-2024-07-18", "sft_full", "training_per_1m_tokens", 3.5, source="curated_sheet"),
-        token_obs("openai", "gpt-4o-mini-2024-07-18", "sft_full", "training_per_1m_tokens", 3.0, source="openai_pricing"),
+        token_obs("openai", "gpt-4o-mini-2024-07-18", "sft_full", "training_per_1m_tokens", 3.5,
+                  source="curated_sheet"),
+        token_obs("openai", "gpt-4o-mini-2024-07-18", "sft_full", "training_per_1m_tokens", 3.0,
+                  source="openai_pricing"),
     ])
     best = find_token_price(snap, "openai", "gpt-4o-mini", None, ["sft_full"], "training_per_1m_tokens")
     assert best.source == "openai_pricing"
@@ -157,7 +159,8 @@ def test_lora_scenario_falls_back_to_a_provider_single_sft_price():
 def test_bucket_price_is_found_by_parameter_count():
     snap = snapshot(tokens=[token_obs("together", "<=16B", "sft_lora", "training_per_1m_tokens", 0.48),
                             token_obs("together", "70B-100B", "sft_lora", "training_per_1m_tokens", 2.90)])
-    assert find_token_price(snap, "together", "llama-3.1-70b", 70.6e9, ["sft_lora"], "training_per_1m_tokens").usd == 2.90
+    found = find_token_price(snap, "together", "llama-3.1-70b", 70.6e9, ["sft_lora"], "training_per_1m_tokens")
+    assert found.usd == 2.90
 
 
 def test_token_price_usable_beats_stale_before_source_rank():

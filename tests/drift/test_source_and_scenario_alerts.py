@@ -59,12 +59,13 @@ def _scenario_costs(settings, rows):
 
 
 def test_a_cost_alert_names_the_price_that_moved_and_a_preference_change_is_not_one(settings, drift):
+    h100 = "runpod:H100 SXM 80GB"
     _scenario_costs(settings, [
-        (date(2026, 5, 1), "runpod:H100 SXM 80GB", 12.0, True, 2.00), (date(2026, 5, 1), "openai:sft", 30.0, True, None),
-        (date(2026, 5, 2), "runpod:H100 SXM 80GB", 12.5, True, 2.10), (date(2026, 5, 2), "openai:sft", 30.0, True, None),
-        (date(2026, 5, 3), "runpod:H100 SXM 80GB", 13.5, True, 2.25), (date(2026, 5, 3), "openai:sft", 30.0, True, None),
+        (date(2026, 5, 1), h100, 12.0, True, 2.00), (date(2026, 5, 1), "openai:sft", 30.0, True, None),
+        (date(2026, 5, 2), h100, 12.5, True, 2.10), (date(2026, 5, 2), "openai:sft", 30.0, True, None),
+        (date(2026, 5, 3), h100, 13.5, True, 2.25), (date(2026, 5, 3), "openai:sft", 30.0, True, None),
         # 05-04: the H100 price goes stale (no price moved): the cheapest route changes, the cost does not
-        (date(2026, 5, 4), "runpod:H100 SXM 80GB", 13.5, False, 2.25), (date(2026, 5, 4), "openai:sft", 30.0, True, None),
+        (date(2026, 5, 4), h100, 13.5, False, 2.25), (date(2026, 5, 4), "openai:sft", 30.0, True, None),
     ])
 
     drift()
