@@ -67,7 +67,7 @@ def estimate_json(e: RouteEstimate, as_of: str) -> dict[str, Any]:
 
 
 ESTIMATE_COLUMNS = ["route", "status", "cheapest", "total_mid", "compute_mid", "wall_h/run", "gpu_h/run", "$/epoch",
-                    "$/h", "gpus", "provider", "tier", "spot", "basis", "observed", "reason"]
+                    "$/h", "rented/needed", "provider", "tier", "spot", "basis", "observed", "reason"]
 
 
 def estimate_row(e: RouteEstimate) -> tuple[Any, ...]:

@@ -2,7 +2,7 @@
 
 Hosted examples are token arithmetic and must match the article's figure (to the article's own
 rounding). Self-hosted ones are derived from FLOPs, so the estimate must fall inside the article's
-range of hours and dollars. Each case names its article in /work/shared/seeds/.
+range of hours and dollars. Each case names its seed article by file name.
 """
 from __future__ import annotations
 

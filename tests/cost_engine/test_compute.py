@@ -1,4 +1,4 @@
-"""The formulas of notes/cost_models.md §0, §2, §4, §6, checked on hand-worked numbers."""
+"""The engine's formulas (docs/cost_engine.md "Formulas"), checked on hand-worked numbers."""
 from __future__ import annotations
 
 import pytest
