@@ -70,8 +70,15 @@ class LikeForLike:
 def price_label(p: Mapping[str, Any]) -> str:
     if p.get("kind") == "gpu":
         rented = p.get("gpus_rented") or p.get("gpu_count")
-        return f"{p.get('provider')} {p.get('gpu_model')} {rented}x {p.get('tier')} $/GPU-h"
+        return f"{p.get('provider')} {p.get('gpu_model')} {rented}-GPU instance {p.get('tier')} $/h"
     return f"{p.get('provider')} {p.get('model')} {p.get('method')} {p.get('price_kind')} ({p.get('source')})"
+
+
+def charged(p: Mapping[str, Any]) -> float | None:
+    """What the price charges: a GPU instance's $/h (the whole instance), else the observed price."""
+    value = p.get("instance_usd_per_hour") if p.get("kind") == "gpu" else None
+    value = p.get("usd") if value is None else value
+    return None if value is None else float(value)
 
 
 def _comparable(a: RouteDay, b: RouteDay, layer: str) -> bool:
@@ -91,8 +98,8 @@ def like_for_like(before: Mapping[str, RouteDay], after: Mapping[str, RouteDay],
     moves: dict[tuple, PriceMove] = {}
     for r in candidates:
         for key, p in before[r].prices.items():
-            new_usd, old_usd = after[r].prices[key].get("usd"), p.get("usd")
+            old_usd, new_usd = charged(p), charged(after[r].prices[key])
             if old_usd is not None and new_usd is not None and new_usd != old_usd:
-                moves[key] = PriceMove(price_label(p), float(old_usd), float(new_usd))
+                moves[key] = PriceMove(price_label(p), old_usd, new_usd)
     return LikeForLike(float(before[old_route].layers[layer]), float(after[new_route].layers[layer]),  # type: ignore[arg-type]
                        old_route, new_route, tuple(moves[k] for k in sorted(moves, key=str)))

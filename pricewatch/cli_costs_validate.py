@@ -48,6 +48,11 @@ class CostCommand(click.Command):
         try:
             return super().invoke(ctx)
         except Exception as exc:
+            import duckdb
+
+            if isinstance(exc, duckdb.CatalogException):
+                fail(f"the warehouse lacks a view or macro of this version ({str(exc).splitlines()[0]}); "
+                     "run `pricewatch reprice` once to upgrade it")
             if not isinstance(exc, domain_errors()):
                 raise
             fail(str(exc).replace("\n", " "))

@@ -337,6 +337,7 @@ class RouteCost:
     mid_30d: float | None = None
     usd_per_hour: float | None = None   # the hourly price actually charged (whole instance), GPU routes
     basis: str | None = None            # provider page, curated sheet, aggregator, reconstructed/second-hand
+    status: str | None = None           # available, stale, unpriced, unavailable (None: stored before v3)
 
 
 @dataclass(frozen=True)
@@ -362,7 +363,8 @@ def _route_costs(con: duckdb.DuckDBPyConnection, day: date | None, rel: str = "s
         return []
     return _rows(
         con,
-        f"SELECT scenario, route, usd_low, usd_mid, usd_high, available, reason FROM {rel} "
+        "SELECT scenario, route, usd_low, usd_mid, usd_high, available, reason, "
+        f"CAST(inputs AS JSON) ->> 'status' AS status FROM {rel} "
         "WHERE as_of = ? AND layer = 'total' ORDER BY scenario, usd_mid NULLS LAST, route",
         [day],
     )
@@ -396,6 +398,9 @@ def scenario_catalogue(con: duckdb.DuckDBPyConnection, as_of: date, have: set[st
         cheapest = next((r for r in routes if r.route == t.get("cheapest_route")), None)
         if cheapest is not None:
             cheapest = replace(cheapest, usd_per_hour=t.get("usd_per_hour"), basis=t.get("basis"))
+            open_route = f"cheapest open route: {cheapest.route} (${cheapest.usd_mid:,.2f})"
+            routes = [replace(r, reason=f"{r.reason}; {open_route}") if r.status == "unavailable" else r
+                      for r in routes]
         summaries.append(ScenarioSummary(scenario, cheapest, t.get("usd_mid_7d_ago"), t.get("usd_mid_30d_ago"), routes))
     return day, summaries
 

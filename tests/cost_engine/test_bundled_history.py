@@ -120,5 +120,9 @@ def test_the_report_prices_the_scenarios_for_another_customer_profile(bundled):
     assert closed(stored) == ["hosted:openai:gpt-4.1-mini", "hosted:openai:gpt-4o", "hosted:openai:gpt-4o-mini",
                               "hosted:vertex:gemini-2.0-flash"]
     assert closed(active) == ["hosted:vertex:gemini-2.0-flash"]
+    vertex = next(r for s in stored if s.scenario == "hosted_1k_x_500_3ep" for r in s.routes
+                  if r.route == "hosted:vertex:gemini-2.0-flash")
+    assert vertex.status == "unavailable"
+    assert vertex.reason.endswith("cheapest open route: hosted:together:llama-3.1-8b ($0.72)")
     weekend = next(s for s in stored if s.scenario == "weekend_lora_7b").cheapest
     assert (weekend.route, weekend.usd_per_hour, weekend.basis) == ("gpu:GH200 96GB:1", 2.29, "provider page")

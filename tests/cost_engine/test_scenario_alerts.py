@@ -48,7 +48,7 @@ def test_a_cost_alert_names_the_price_that_moved(lambda_moves):
     alert = weekend[0]
     # The GH200 stays the cheapest 1-GPU route; its whole cost scales with its price: 2.29/1.99 − 1 = +15.08%
     assert alert.evidence["pct"] == pytest.approx(15.08, abs=0.01)
-    assert [m["price"] for m in alert.evidence["moved_prices"]] == ["lambda GH200 96GB 1x on_demand $/GPU-h"]
+    assert [m["price"] for m in alert.evidence["moved_prices"]] == ["lambda GH200 96GB 1-GPU instance on_demand $/h"]
     assert "$1.99 → $2.29" in alert.message
 
 
@@ -62,7 +62,8 @@ def test_no_scenario_cost_alert_exceeds_the_largest_underlying_price_move(lambda
 
 def _day(route: str, total: float, usd: float | None, available: bool = True) -> RouteDay:
     prov = [] if usd is None else [{"kind": "gpu", "provider": "lambda", "offering": f"{route}|on_demand",
-                                    "tier": "on_demand", "gpus_rented": 1, "gpu_model": route, "usd": usd}]
+                                    "tier": "on_demand", "gpus_rented": 1, "gpu_model": route, "usd": usd,
+                                    "instance_usd_per_hour": usd}]
     return RouteDay.from_rows(route, available, {"total": total}, {"provenance": prov, "catalogue_version": 3})
 
 
@@ -80,7 +81,8 @@ def test_a_price_rise_that_changes_the_cheapest_route_is_bounded_by_the_rise():
     after = {"A": _day("A", 15.0, 1.5), "B": _day("B", 12.0, 1.2)}
     lfl = like_for_like(before, after, {"A", "B"}, "total")
     assert (lfl.old, lfl.new, lfl.new_route) == (10.0, 12.0, "B")
-    assert lfl.pct == pytest.approx(20.0) and lfl.moves == (PriceMove("lambda A 1x on_demand $/GPU-h", 1.0, 1.5),)
+    assert lfl.pct == pytest.approx(20.0)
+    assert lfl.moves == (PriceMove("lambda A 1-GPU instance on_demand $/h", 1.0, 1.5),)
     assert lfl.largest_move_pct == pytest.approx(50.0)
 
 
