@@ -387,7 +387,8 @@ def scenario_catalogue(con: duckdb.DuckDBPyConnection, as_of: date, have: set[st
             con, "SELECT scenario, cheapest_route, usd_mid_7d_ago, usd_mid_30d_ago, usd_per_hour, basis "
                  f"FROM scenario_cost_trend_of('{rel}') WHERE as_of = ? AND layer = 'total'", [day])}
     before = {n: _route_costs(con, _scenario_day(con, day - timedelta(days=n))) for n in (7, 30)}
-    mids = {n: {(r["scenario"], r["route"]): r["usd_mid"] for r in rows if r["available"]} for n, rows in before.items()}
+    mids = {n: {(r["scenario"], r["route"]): r["usd_mid"] for r in rows if r["available"]}
+            for n, rows in before.items()}
     by_scenario: dict[str, list[RouteCost]] = defaultdict(list)
     for r in now:
         key = (r["scenario"], r["route"])
@@ -401,7 +402,8 @@ def scenario_catalogue(con: duckdb.DuckDBPyConnection, as_of: date, have: set[st
             open_route = f"cheapest open route: {cheapest.route} (${cheapest.usd_mid:,.2f})"
             routes = [replace(r, reason=f"{r.reason}; {open_route}") if r.status == "unavailable" else r
                       for r in routes]
-        summaries.append(ScenarioSummary(scenario, cheapest, t.get("usd_mid_7d_ago"), t.get("usd_mid_30d_ago"), routes))
+        summaries.append(ScenarioSummary(scenario, cheapest, t.get("usd_mid_7d_ago"), t.get("usd_mid_30d_ago"),
+                                         routes))
     return day, summaries
 
 
