@@ -52,7 +52,7 @@ class CostCommand(click.Command):
 
             if isinstance(exc, duckdb.CatalogException):
                 fail(f"the warehouse lacks a view or macro of this version ({str(exc).splitlines()[0]}); "
-                     "run `pricewatch reprice` once to upgrade it")
+                     "run `pricewatch migrate` to upgrade it")
             if not isinstance(exc, domain_errors()):
                 raise
             fail(str(exc).replace("\n", " "))
