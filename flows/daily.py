@@ -91,7 +91,8 @@ def step_task(step: pipeline.Step) -> Task[[str | None], str]:
         return pipeline.perform_step(step, settings_for(db))
 
     run_step.__name__ = run_step.__qualname__ = f"step_{step.name}"
-    return task(name=step.name, task_run_name=step.name, timeout_seconds=step.timeout_s,
+    # log_prints: what a step prints (the console alert channel) goes to the run's log, dated.
+    return task(name=step.name, task_run_name=step.name, timeout_seconds=step.timeout_s, log_prints=True,
                 cache_policy=NO_CACHE)(run_step)
 
 

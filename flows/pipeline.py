@@ -7,12 +7,13 @@ what decides a run's outcome and exit code (``RunSummary.status`` / ``exit_code`
 """
 from __future__ import annotations
 
+import io
 import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from enum import IntEnum
 
@@ -255,6 +256,41 @@ def step_failure(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+class LinesTo(io.TextIOBase):
+    """A text stream that hands every complete line to ``emit`` (a step's prints become the
+    run's dated progress lines)."""
+
+    def __init__(self, emit: Callable[[str], None]):
+        self.emit, self.pending = emit, ""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        *lines, self.pending = (self.pending + text).split("\n")
+        for line in lines:
+            self.emit(line)
+        return len(text)
+
+    def flush(self) -> None:
+        if self.pending:
+            self.emit(self.pending)
+            self.pending = ""
+
+
+@contextmanager
+def prints_to(emit: Callable[[str], None] | None) -> Iterator[None]:
+    if emit is None:
+        yield
+        return
+    lines = LinesTo(emit)
+    with redirect_stdout(lines), redirect_stderr(lines):
+        try:
+            yield
+        finally:
+            lines.flush()
+
+
 FALLBACK_NOTE = ("No provider was reachable; loaded the bundled snapshots instead "
                  "(offline demo history, see snapshots/SOURCES.md). The live errors are listed below.")
 
@@ -305,5 +341,6 @@ def run_daily(settings: Settings, *, offline: bool = False, progress: Callable[[
             for step in POST_LOAD_STEPS:
                 if progress:
                     progress(f"{step.name} ...")
-                summary.steps.append(run_step(step, settings))
+                with prints_to(progress):
+                    summary.steps.append(run_step(step, settings))
         return summary

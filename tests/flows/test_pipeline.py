@@ -162,3 +162,19 @@ def test_a_source_gets_the_earlier_of_its_own_and_the_runs_deadline(settings):
     assert Deadline.for_source(replace(settings, source_budget_s=300), run) == run
     own = Deadline.for_source(replace(settings, source_budget_s=2), run)
     assert own.at < run.at and own.budget == "source time budget of 2 s (PRICEWATCH_SOURCE_BUDGET_S)"
+
+
+def _prints(settings):
+    import sys
+
+    print("alert [critical] H100 SXM 80GB fell 12%")
+    print("alert ... and 3 more", file=sys.stderr)
+    return "2 new alerts"
+
+
+def test_what_a_step_prints_becomes_the_runs_progress_lines(settings, monkeypatch):
+    monkeypatch.setattr(pipeline, "POST_LOAD_STEPS", (Step("alerts", _prints, 60),))
+    monkeypatch.setattr(pipeline, "load_sources", lambda **kwargs: RunSummary())
+    lines: list[str] = []
+    pipeline.run_daily(settings, offline=True, progress=lines.append)
+    assert lines == ["alerts ...", "alert [critical] H100 SXM 80GB fell 12%", "alert ... and 3 more"]
