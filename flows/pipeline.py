@@ -296,6 +296,7 @@ FALLBACK_NOTE = ("No provider was reachable; loaded the bundled snapshots instea
 
 
 OFFLINE_NOTE = "Offline run: loaded the bundled snapshots."
+SNAPSHOTS = "bundled snapshots"
 
 
 def load_sources(
@@ -313,7 +314,7 @@ def load_sources(
     summary = RunSummary()
     if offline:
         summary.notes.append(OFFLINE_NOTE)
-        summary.sources = replay_snapshots(True)
+        summary.sources = _replay_or_error(replay_snapshots, True)
         return summary
     summary.sources = collect()
     if all_unreachable(summary.sources):
@@ -321,9 +322,20 @@ def load_sources(
         if warn:
             warn("warning: " + FALLBACK_NOTE)
         summary.live_errors = {name: s.errors for name, s in summary.sources.items() if s.errors}
-        summary.sources = fall_back(summary.sources, replay_snapshots(False))
+        summary.sources = fall_back(summary.sources, _replay_or_error(replay_snapshots, False))
         summary.fell_back_to_snapshots = True
     return summary
+
+
+def _replay_or_error(replay_snapshots: Callable[[bool], dict[str, SourceSummary]],
+                     with_local_sources: bool) -> dict[str, SourceSummary]:
+    """The replay's summaries, or one failed entry saying why nothing was loaded (a warehouse
+    another process holds, say): the run goes on to its steps and its summary."""
+    try:
+        return replay_snapshots(with_local_sources)
+    except Exception as exc:  # noqa: BLE001 - reported in the summary, the run ends failed
+        return {SNAPSHOTS: SourceSummary(SNAPSHOTS, errors=[f"bundled snapshots not loaded: {type(exc).__name__}: "
+                                                            f"{str(exc).splitlines()[0] if str(exc) else ''}"])}
 
 
 def run_daily(settings: Settings, *, offline: bool = False, progress: Callable[[str], None] | None = None,

@@ -178,3 +178,15 @@ def test_what_a_step_prints_becomes_the_runs_progress_lines(settings, monkeypatc
     lines: list[str] = []
     pipeline.run_daily(settings, offline=True, progress=lines.append)
     assert lines == ["alerts ...", "alert [critical] H100 SXM 80GB fell 12%", "alert ... and 3 more"]
+
+
+def test_snapshots_that_cannot_be_loaded_are_a_failed_entry_and_the_run_goes_on(settings, monkeypatch):
+    def locked(*args, **kwargs):
+        raise RuntimeError("The warehouse is locked by another process\nDuckDB said: ...")
+
+    monkeypatch.setattr(pipeline, "replay", locked)
+    monkeypatch.setattr(pipeline, "POST_LOAD_STEPS", (Step("report", lambda s: "written", 60),))
+    summary = pipeline.run_daily(settings, offline=True)
+    assert summary.sources["bundled snapshots"].errors == [
+        "bundled snapshots not loaded: RuntimeError: The warehouse is locked by another process"]
+    assert summary.status == "failed" and [s.name for s in summary.steps] == ["report"]
