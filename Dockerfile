@@ -34,9 +34,7 @@ USER pricewatch
 
 # Data, reports, the raw archive and Prefect's own database live on the /data volume.
 ENV PATH=/opt/venv/bin:$PATH \
-    PRICEWATCH_DB=/data/pricewatch.duckdb \
-    PRICEWATCH_DATA_DIR=/data \
-    PRICEWATCH_REPORTS_DIR=/data/reports \
+    PRICEWATCH_HOME=/data \
     PREFECT_HOME=/data/prefect \
     PREFECT_SERVER_ANALYTICS_ENABLED=false \
     DO_NOT_TRACK=1

@@ -151,7 +151,7 @@ def daily_prices(offline: bool = False, db: str | None = None,
     logger = get_run_logger()
     with ExitStack() as stack:
         try:
-            stack.enter_context(run_lock(settings.db_path, wait_s=settings.lock_wait_s, command="daily-prices flow",
+            stack.enter_context(run_lock(settings.db_path, wait_s=settings.run_wait_s, command="daily-prices flow",
                                          on_wait=logger.info))
         except RunInProgress as exc:
             logger.warning(str(exc))
@@ -162,9 +162,8 @@ def daily_prices(offline: bool = False, db: str | None = None,
             replay_snapshots=lambda local: replay_bundled_task(db, with_local_sources=local),
             warn=logger.warning,
         )
-        if post_steps:
-            for step in pipeline.POST_LOAD_STEPS:
-                summary.steps.append(step_result(step, step_task(step)(db, return_state=True)))
+        for step in pipeline.run_steps(post_steps):
+            summary.steps.append(step_result(step, step_task(step)(db, return_state=True)))
     create_markdown_artifact(key=SUMMARY_ARTIFACT, markdown=summary.to_markdown(),
                              description="pricewatch daily run: per-source results and after-load steps")
     if post_steps:

@@ -27,6 +27,7 @@ from flows.runlock import run_lock
 from reports.daily import render_latest
 from scrapers.registry import available_sources
 from warehouse.ingest import SourceSummary
+from warehouse.publish import publish
 from warehouse.replay import replay
 
 
@@ -56,6 +57,25 @@ POST_LOAD_STEPS: tuple[Step, ...] = (
     Step("alerts", evaluate_and_notify, timeout_s=600),
     Step("report", render_latest, timeout_s=600),
 )
+
+
+
+def publish_copies(settings: Settings) -> str:
+    """Refresh the read-only copies readers open (warehouse/publish.py) after a write phase."""
+    return publish(settings).summary()
+
+
+# Readers see a write phase's result when it ends: the new prices after loading, the rest after
+# the steps.
+PUBLISH_LOADED = Step("publish", publish_copies, timeout_s=600)
+PUBLISH_FINAL = Step("republish", publish_copies, timeout_s=600)
+
+
+def run_steps(post_steps: bool) -> tuple[Step, ...]:
+    """The steps after loading, in order: publish, then (unless collect-only) the after-load
+    steps and publish again."""
+    return (PUBLISH_LOADED, *POST_LOAD_STEPS, PUBLISH_FINAL) if post_steps else (PUBLISH_LOADED,)
+
 
 MAX_COLLECT_THREADS = 8
 
@@ -341,18 +361,17 @@ def _replay_or_error(replay_snapshots: Callable[[bool], dict[str, SourceSummary]
 def run_daily(settings: Settings, *, offline: bool = False, progress: Callable[[str], None] | None = None,
               post_steps: bool = True) -> RunSummary:
     """The whole daily job in this process, under the warehouse's run lock (``RunInProgress``
-    when another run holds it longer than ``settings.lock_wait_s``)."""
-    with run_lock(settings.db_path, wait_s=settings.lock_wait_s, on_wait=progress):
+    when another run holds it longer than ``settings.run_wait_s``)."""
+    with run_lock(settings.db_path, wait_s=settings.run_wait_s, on_wait=progress):
         summary = load_sources(
             offline=offline,
             collect=lambda: collect_live(settings, progress),
             replay_snapshots=lambda local: replay_bundled(settings, progress, with_local_sources=local),
             warn=progress,
         )
-        if post_steps:
-            for step in POST_LOAD_STEPS:
-                if progress:
-                    progress(f"{step.name} ...")
-                with prints_to(progress):
-                    summary.steps.append(run_step(step, settings))
+        for step in run_steps(post_steps):
+            if progress:
+                progress(f"{step.name} ...")
+            with prints_to(progress):
+                summary.steps.append(run_step(step, settings))
         return summary

@@ -103,7 +103,7 @@ def _acquire(fd: int, path: Path, wait_s: float, on_wait: Callable[[str], None] 
             waited = f" after waiting {wait_s:g} s" if wait_s else ""
             raise RunInProgress(
                 f"another pricewatch run is using this warehouse: {holder(path)}; not started{waited} "
-                f"(lock {path}; set PRICEWATCH_LOCK_WAIT_S or --wait to wait for it)")
+                f"(lock {path}; set PRICEWATCH_RUN_WAIT_S or --wait to wait for it)")
         if on_wait and not told:
             on_wait(f"waiting up to {wait_s:g} s for the run holding {path}: {holder(path)}")
             told = True

@@ -17,10 +17,10 @@ from typing import NoReturn
 
 import click
 
-from core.settings import Settings, settings_for
+from core.settings import Settings
 from flows.pipeline import ExitCode, RunSummary
 from flows.runlock import RunInProgress, run_lock
-from pricewatch.cli_common import db_option, echo_err
+from pricewatch.cli_common import check_writable, db_option, echo_err, load_settings
 
 DEFAULT_CRON = "0 6 * * *"
 
@@ -28,14 +28,6 @@ DEFAULT_CRON = "0 6 * * *"
 def log(message: str) -> None:
     """A dated line on stderr (cron.log shows when it happened)."""
     echo_err(f"{datetime.now():%Y-%m-%d %H:%M:%S} | {message}")
-
-
-def load_settings(db: Path | None) -> Settings:
-    try:
-        return settings_for(db)
-    except ValueError as exc:  # a limit given in the environment is out of range
-        echo_err(f"error: {exc}")
-        sys.exit(ExitCode.USAGE)
 
 
 @click.command()
@@ -46,7 +38,7 @@ def load_settings(db: Path | None) -> Settings:
 @click.option("--collect-only", is_flag=True, help="Collect and load only: skip repricing, dbt, alerts and report.")
 @click.option("--wait", "wait_s", type=click.FloatRange(0, 86400), default=None, metavar="SECONDS",
               help="How long to wait for another run holding this warehouse before giving up with exit code 4. "
-                   "Default: $PRICEWATCH_LOCK_WAIT_S, else 0.")
+                   "Default: $PRICEWATCH_RUN_WAIT_S, else 0.")
 def run(db: Path | None, offline: bool, no_prefect: bool, collect_only: bool, wait_s: float | None) -> None:
     """Run the daily job once: collect every source, reprice, alert, report.
 
@@ -62,11 +54,12 @@ def run(db: Path | None, offline: bool, no_prefect: bool, collect_only: bool, wa
       4  another run is using this warehouse: nothing done (see --wait)
     """
     started = time.monotonic()
-    settings = load_settings(db)
+    settings = load_settings(db)  # a bad setting: one line, exit code 2 (pricewatch.cli.FriendlyGroup)
+    check_writable(settings)  # run creates the warehouse (and PRICEWATCH_HOME) when there is none
     if wait_s is not None:
-        settings = replace(settings, lock_wait_s=wait_s)
+        settings = replace(settings, run_wait_s=wait_s)
     try:
-        with run_lock(settings.db_path, wait_s=settings.lock_wait_s, on_wait=log):
+        with run_lock(settings.db_path, wait_s=settings.run_wait_s, on_wait=log):
             if no_prefect:
                 summary = run_in_process(settings, offline=offline, post_steps=not collect_only)
             else:

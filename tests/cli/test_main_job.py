@@ -46,7 +46,7 @@ def test_offline_run_succeeds_and_prints_a_summary_for_every_source(ran):
     assert result.returncode == 0, result.stderr[-2000:]
     for source in ("runpod", "vastai", "lambda", "openai_deprecations", "curated_sheet"):
         assert f"| {source} |" in result.stdout
-    for step in ("reprice", "dbt", "alerts", "report"):
+    for step in ("publish", "reprice", "dbt", "alerts", "report", "republish"):
         assert f"| {step} | yes |" in result.stdout
 
 
@@ -105,8 +105,7 @@ def test_a_run_with_a_failing_source_exits_1_after_finishing_the_rest(cli, tmp_p
 def test_a_bad_limit_in_the_environment_is_one_line_and_exit_code_2(cli, tmp_path):
     result = cli("run", "--offline", "--no-prefect", env={**job_env(tmp_path), "PRICEWATCH_SOURCE_BUDGET_S": "-5"})
     assert result.returncode == 2
-    assert result.stderr.strip() == ("error: PRICEWATCH_SOURCE_BUDGET_S='-5' is not valid: give a number "
-                                     "from 1.0 to 86400.0")
+    assert result.stderr.strip() == "error: PRICEWATCH_SOURCE_BUDGET_S='-5' is out of range; valid: 1 to 86400"
 
 
 def test_with_no_provider_reachable_the_run_falls_back_and_exits_3_keeping_the_live_errors(cli, tmp_path):

@@ -95,7 +95,7 @@ def test_a_failing_step_does_not_stop_the_next(settings, monkeypatch):
     monkeypatch.setattr(pipeline, "POST_LOAD_STEPS", (Step("a", _boom, 60), Step("b", lambda s: "done", 60)))
     monkeypatch.setattr(pipeline, "load_sources", lambda **kwargs: RunSummary())
     summary = pipeline.run_daily(settings, offline=True)
-    assert [(s.name, s.ok) for s in summary.steps] == [("a", False), ("b", True)]
+    assert [(s.name, s.ok) for s in summary.steps][1:-1] == [("a", False), ("b", True)]
 
 
 def test_the_no_prefect_run_fetches_the_sources_at_the_same_time(settings):
@@ -177,7 +177,8 @@ def test_what_a_step_prints_becomes_the_runs_progress_lines(settings, monkeypatc
     monkeypatch.setattr(pipeline, "load_sources", lambda **kwargs: RunSummary())
     lines: list[str] = []
     pipeline.run_daily(settings, offline=True, progress=lines.append)
-    assert lines == ["alerts ...", "alert [critical] H100 SXM 80GB fell 12%", "alert ... and 3 more"]
+    assert lines[lines.index("alerts ..."):lines.index("republish ...")] == [
+        "alerts ...", "alert [critical] H100 SXM 80GB fell 12%", "alert ... and 3 more"]
 
 
 def test_snapshots_that_cannot_be_loaded_are_a_failed_entry_and_the_run_goes_on(settings, monkeypatch):
@@ -189,4 +190,26 @@ def test_snapshots_that_cannot_be_loaded_are_a_failed_entry_and_the_run_goes_on(
     summary = pipeline.run_daily(settings, offline=True)
     assert summary.sources["bundled snapshots"].errors == [
         "bundled snapshots not loaded: RuntimeError: The warehouse is locked by another process"]
-    assert summary.status == "failed" and [s.name for s in summary.steps] == ["report"]
+    assert summary.status == "failed" and [s.name for s in summary.steps] == ["publish", "report", "republish"]
+
+
+def test_readers_get_a_fresh_published_copy_after_loading_and_after_the_steps(settings, monkeypatch):
+    seen: list[int] = []
+
+    def count_rows(s):
+        from warehouse.db import read_connection
+
+        with read_connection(s.published_db) as con:
+            seen.append(con.execute("select count(*) from gpu_price_history").fetchone()[0])
+        return "counted"
+
+    monkeypatch.setattr(pipeline, "POST_LOAD_STEPS", (Step("count", count_rows, 60),))
+    summary = pipeline.run_daily(settings, offline=True)
+    assert [(s.name, s.ok) for s in summary.steps] == [("publish", True), ("count", True), ("republish", True)]
+    assert seen[0] > 0  # the step read the copy published right after loading
+    assert "published" in summary.steps[0].message
+
+
+def test_collect_only_publishes_once(settings):
+    summary = pipeline.run_daily(settings, offline=True, post_steps=False)
+    assert [s.name for s in summary.steps] == ["publish"] and summary.ok

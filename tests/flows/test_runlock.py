@@ -38,7 +38,7 @@ def test_a_second_run_is_refused_with_the_holders_pid_and_command(tmp_path):
     message = str(refused.value)
     assert message.startswith(f"another pricewatch run is using this warehouse: pid {holder.pid} "
                               "(pricewatch run --offline, since ")
-    assert "not started" in message and "PRICEWATCH_LOCK_WAIT_S" in message and "\n" not in message
+    assert "not started" in message and "PRICEWATCH_RUN_WAIT_S" in message and "\n" not in message
 
 
 def test_a_second_run_told_to_wait_gets_the_lock_when_the_first_ends(tmp_path):
