@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -303,7 +304,13 @@ def prints_to(emit: Callable[[str], None] | None) -> Iterator[None]:
     if emit is None:
         yield
         return
-    lines = LinesTo(emit)
+    out, err = sys.stdout, sys.stderr
+
+    def emit_to_the_real_streams(line: str) -> None:  # emit itself may print (to stderr)
+        with redirect_stdout(out), redirect_stderr(err):
+            emit(line)
+
+    lines = LinesTo(emit_to_the_real_streams)
     with redirect_stdout(lines), redirect_stderr(lines):
         try:
             yield

@@ -213,3 +213,14 @@ def test_readers_get_a_fresh_published_copy_after_loading_and_after_the_steps(se
 def test_collect_only_publishes_once(settings):
     summary = pipeline.run_daily(settings, offline=True, post_steps=False)
     assert [s.name for s in summary.steps] == ["publish"] and summary.ok
+
+
+def test_progress_that_itself_prints_to_stderr_still_gets_each_printed_line_once(settings, monkeypatch, capsys):
+    import sys
+
+    monkeypatch.setattr(pipeline, "POST_LOAD_STEPS", (Step("alerts", _prints, 60),))
+    monkeypatch.setattr(pipeline, "load_sources", lambda **kwargs: RunSummary())
+    pipeline.run_daily(settings, offline=True, progress=lambda line: print(f"[dated] {line}", file=sys.stderr))
+    err = capsys.readouterr().err.splitlines()
+    assert err.count("[dated] alert [critical] H100 SXM 80GB fell 12%") == 1
+    assert err.count("[dated] alert ... and 3 more") == 1
