@@ -171,8 +171,9 @@ def test_overlapping_runs_one_runs_one_exits_4_another_waits_and_the_data_equals
         _wait_until_locked_by(first, tmp_path / "pw.duckdb")
         second = subprocess.run([CONSOLE_SCRIPT, "run", "--offline", "--no-prefect"], env=env, cwd=tmp_path,
                                 capture_output=True, text=True, timeout=120)
-        waiter = subprocess.Popen([CONSOLE_SCRIPT, "run", "--offline", "--no-prefect", "--wait", "600"], env=env,
-                                  cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        waiter = subprocess.Popen([CONSOLE_SCRIPT, "run", "--offline", "--no-prefect", "--collect-only", "--wait",
+                                   "600"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True)
         assert first.poll() is None  # the second run really overlapped the first
         first_out, first_err = first.communicate(timeout=600)
         waiter_out, waiter_err = waiter.communicate(timeout=600)
