@@ -60,9 +60,10 @@ def run_drift(settings: Settings, *, rules: RuleSet | None = None, now: datetime
 
 
 def evaluate_and_notify(settings: Settings) -> str | StepOutcome:
-    """The daily step: e.g. "3 new alerts, 1 resolved, 4 delivered"; a delivery that failed
-    makes the step's outcome failed (the alerts are stored and retried next run)."""
+    """The daily step: e.g. "3 new alerts, 1 resolved, 4 delivered"; a delivery that failed (retried
+    next run) or was given up makes the step's outcome failed (the alerts are stored either way)."""
     run = run_drift(settings)
-    if run.failed:
-        return StepOutcome(run.summary(), tuple(run.failures) or (f"{run.failed} alert deliveries failed",))
+    if run.failed or run.delivery.gave_up:
+        problems = run.delivery.failed + run.delivery.gave_up
+        return StepOutcome(run.summary(), tuple(run.failures) or (f"{problems} alert deliveries failed",))
     return run.summary()
