@@ -53,7 +53,8 @@ def test_offline_run_succeeds_and_prints_a_summary_for_every_source(ran):
 def test_the_runs_own_lines_are_dated_and_the_summary_is_printed_once(ran):
     _, _, result = ran
     lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert any("alert [" in line for line in lines)  # what the alerts step printed is dated too
+    # what the alerts step printed (one summary line, issue #10 item 7) is dated too
+    assert len([line for line in lines if "alerts: " in line and "details: pricewatch alerts" in line]) == 1
     assert lines and [line for line in lines if not DATED.match(line)] == []
     assert (result.stdout + result.stderr).count("# pricewatch daily run") == 1
 
