@@ -6,8 +6,8 @@ Layout (replayable as it stands: ``pricewatch replay data/raw``)::
     data/raw/<source>/<YYYY-MM-DDTHHMMSSZ>__<sha12>.<ext>.zst
     data/raw/<source>/<YYYY-MM-DDTHHMMSSZ>__<sha12>.<ext>.meta.json
 
-New payloads are zstd-compressed at ``ZSTD_LEVEL`` (smaller than gzip -6 and faster on the large
-daily market payloads; ``python -m benchmarks archive`` prints both side by side).
+New payloads are zstd-compressed (``compress``: smaller than gzip -6 on the large daily market
+payloads; ``python -m benchmarks archive`` prints both side by side and the growth per year).
 Archives written before that are gzip (``.gz``) and stay readable: ``read_archived`` and replay
 take both, and a payload already archived as ``.gz`` is not written again.
 """
@@ -29,7 +29,10 @@ from scrapers.records import RawPayload
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H%M%SZ"
 # Compressed suffixes read back, newest first; new payloads get the first.
 COMPRESSED_SUFFIXES = (".zst", ".gz")
+# Level 9 with long-distance matching over a 128 MiB window (the most a default decoder accepts):
+# a market payload repeats each host's details in offers far apart, which a short window misses.
 ZSTD_LEVEL = 9
+ZSTD_WINDOW_LOG = 27
 
 
 def format_timestamp(moment: datetime) -> str:
@@ -66,7 +69,9 @@ def _atomic_write(path: Path, data: bytes) -> None:
 def compress(body: bytes) -> bytes:
     """zstd frame of ``body`` (content size recorded, no checksum: the sha256 is in the metadata).
     The bytes are a pure function of the payload."""
-    return zstandard.ZstdCompressor(level=ZSTD_LEVEL, write_content_size=True).compress(body)
+    params = zstandard.ZstdCompressionParameters.from_level(
+        ZSTD_LEVEL, window_log=ZSTD_WINDOW_LOG, enable_ldm=True, write_content_size=True, write_checksum=False)
+    return zstandard.ZstdCompressor(compression_params=params).compress(body)
 
 
 def archive_payload(raw_dir: Path, payload: RawPayload, *, observed_at: datetime | None = None) -> ArchivedPayload:
