@@ -108,8 +108,9 @@ def records_from(table: pa.Table) -> list[MarketOffer]:
 def naive_insert(con: duckdb.DuckDBPyConnection, offers: list[MarketOffer]) -> int:
     for o in offers:
         con.execute(
-            "INSERT INTO market_offers (observed_at, provider, offer_id, machine_id, gpu_model, gpu_raw_name, gpu_count, "
-            "tier, usd_per_gpu_hour, usd_per_instance_hour, vram_gb, reliability, verified, location, source_fetch_id) "
+            "INSERT INTO market_offers (observed_at, provider, offer_id, machine_id, gpu_model, gpu_raw_name, "
+            "gpu_count, tier, usd_per_gpu_hour, usd_per_instance_hour, vram_gb, reliability, verified, location, "
+            "source_fetch_id) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
             [AT, o.provider, o.offer_id, o.machine_id, o.gpu_model, o.gpu_raw_name, o.gpu_count, o.tier,
              o.usd_per_gpu_hour, o.usd_per_instance_hour, o.vram_gb, o.reliability, o.verified, o.location])
@@ -162,13 +163,15 @@ def main(n: int = 1_000_000, records_n: int = 200_000, naive_n: int = 10_000) ->
     line("pricewatch load_market_offers (key check, anti-join)",
          f"{ours:.2f} s = {n / ours:,.0f} rows/s = {ours / peer:.2f}x DuckDB's time "
          f"(limit: >= {TARGET_ROWS_PER_S:,} rows/s or <= {MAX_RATIO_TO_DUCKDB:.0f}x) {'OK' if ok else 'MISSED'}")
-    line("  option: anti-join alone (a key repeated in the batch stored twice)", f"{anti:.2f} s = {n / anti:,.0f} rows/s")
+    line("  option: anti-join alone (a key repeated in the batch stored twice)",
+         f"{anti:.2f} s = {n / anti:,.0f} rows/s")
     line("  option: anti-join + DISTINCT ON for every batch", f"{distinct:.2f} s = {n / distinct:,.0f} rows/s")
     line("  option: primary key + INSERT OR IGNORE (before migration 030)", f"{keyed:.2f} s = {n / keyed:,.0f} rows/s")
 
     records = records_from(table.slice(0, records_n))
     rec = timed_load(lambda con: load_market_offers(con, records, AT, 1))
-    line(f"record path: {records_n:,} MarketOffer objects -> columns -> load", f"{rec:.2f} s = {records_n / rec:,.0f} rows/s")
+    line(f"record path: {records_n:,} MarketOffer objects -> columns -> load",
+         f"{rec:.2f} s = {records_n / rec:,.0f} rows/s")
     naive = timed_load(lambda con: naive_insert(con, records[:naive_n]))
     line(f"naive row-by-row INSERT of {naive_n:,}", f"{naive:.2f} s = {naive_n / naive:,.0f} rows/s "
          f"(the columnar load is {(n / ours) / (naive_n / naive):,.0f}x faster)")

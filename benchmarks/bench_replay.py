@@ -34,7 +34,10 @@ def _jitter(body: bytes, ext: str, rng: random.Random) -> bytes:
     if ext == "json":
         return json.dumps(_jitter_json(json.loads(body), rng)).encode()
     text = body.decode()
-    return _PRICE_IN_HTML.sub(lambda m: m.group(0).replace(m.group(1), f"{float(m.group(1)) * rng.uniform(0.95, 1.05):.2f}"), text).encode()
+    def moved(m: re.Match[str]) -> str:
+        return m.group(0).replace(m.group(1), f"{float(m.group(1)) * rng.uniform(0.95, 1.05):.2f}")
+
+    return _PRICE_IN_HTML.sub(moved, text).encode()
 
 
 def build_year(target: Path, days: int = 365, seed: int = 11) -> int:

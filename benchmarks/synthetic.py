@@ -66,7 +66,7 @@ class VastMarket:
                 "disk_bw": rng.uniform(500, 9000), "mobo_name": rng.choice(BOARDS),
                 "inet_down": round(rng.uniform(50, 9000), 1), "inet_up": round(rng.uniform(50, 9000), 1),
                 "geolocation": rng.choice(PLACES), "driver_version": rng.choice(DRIVERS),
-                "public_ipaddr": f"{rng.randrange(1, 223)}.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}",
+                "public_ipaddr": ".".join(str(rng.randrange(1, 223)) for _ in range(4)),
                 "reliability": rng.uniform(0.85, 0.9999), "verified": rng.random() < 0.7,
                 "direct_port_count": rng.randrange(10, 1000), "pcie_bw": round(rng.uniform(3, 52), 1),
             })
@@ -86,7 +86,8 @@ class VastMarket:
                 bundle_id=1_600_000_000 + rng.randrange(10**8), machine_id=m["machine_id"], host_id=m["host_id"],
                 gpu_name=m["gpu_name"], gpu_ram=m["gpu_ram"], gpu_total_ram=m["gpu_total_ram"] * count,
                 num_gpus=count, gpu_frac=count / m["gpus"], gpu_ids=[m["machine_id"] * 10 + g for g in range(count)],
-                cpu_name=m["cpu_name"], cpu_cores=m["cpu_cores"], cpu_cores_effective=m["cpu_cores"] * count / m["gpus"],
+                cpu_name=m["cpu_name"], cpu_cores=m["cpu_cores"],
+                cpu_cores_effective=m["cpu_cores"] * count / m["gpus"],
                 cpu_ram=m["cpu_ram"], disk_name=m["disk_name"], disk_space=m["disk_space"], disk_bw=m["disk_bw"],
                 mobo_name=m["mobo_name"], inet_down=m["inet_down"], inet_up=m["inet_up"],
                 geolocation=m["geolocation"], driver_version=m["driver_version"], public_ipaddr=m["public_ipaddr"],
@@ -127,7 +128,8 @@ def offer_columns(n: int, seed: int = 7) -> pa.Table:
     SELECT 'vastai' AS provider, (10000000 + i)::VARCHAR AS offer_id,
            (1 + hash(i, {seed} + 2) % 60000)::VARCHAR AS machine_id,
            [{canon}][m] AS gpu_model, [{names}][m] AS gpu_raw_name, gpus::INTEGER AS gpu_count,
-           'on_demand' AS tier, round(per_gpu, 4) AS usd_per_gpu_hour, round(per_gpu * gpus, 4) AS usd_per_instance_hour,
+           'on_demand' AS tier, round(per_gpu, 4) AS usd_per_gpu_hour,
+           round(per_gpu * gpus, 4) AS usd_per_instance_hour,
            [{vrams}][m]::DOUBLE AS vram_gb, round(0.9 + (hash(i, {seed} + 3) % 1000) / 10000.0, 4) AS reliability,
            hash(i, {seed} + 4) % 10 < 7 AS verified,
            [{places}][1 + (hash(i, {seed} + 5) % {len(PLACES)})::BIGINT] AS location

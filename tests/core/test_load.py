@@ -22,8 +22,8 @@ def offer(key: str, usd: float, provider: str = "runpod") -> GpuOffer:
     return GpuOffer(provider, key, "H100 SXM 80GB", "H100 SXM", 1, "secure", usd, usd)
 
 
-def rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:
-    return con.execute(sql).fetchall()
+def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[tuple]:
+    return con.execute(sql, params or []).fetchall()
 
 
 def test_an_arrow_table_from_a_parser_loads_with_left_out_columns_as_null(settings):
@@ -155,3 +155,15 @@ def test_a_column_the_table_lacks_is_a_clear_error_naming_it(settings):
                       "warp_drive": [True]})
     with write_connection(settings.db_path) as con, pytest.raises(ValueError, match="warp_drive"):
         load_market_offers(con, table, DAY1, 1)
+
+
+def test_offerings_as_of_a_past_cutoff_read_that_days_load_not_the_latest(settings):
+    with write_connection(settings.db_path) as con:
+        load_gpu_offers(con, [offer("a", 2.0), offer("b", 3.0)], DAY1, 1)
+        load_gpu_offers(con, [offer("a", 1.5)], DAY2, 2)
+        load_gpu_offers(con, [offer("x", 1.0, "lambda")], DAY3, 3)
+        on = {cutoff: rows(con, "SELECT provider, offering_key, usd_per_gpu_hour FROM gpu_offerings_as_of(?) "
+                                "ORDER BY 1, 2", [cutoff]) for cutoff in (DAY2, DAY3, datetime(2026, 12, 1))}
+    assert on[DAY2] == [("runpod", "a", 2.0), ("runpod", "b", 3.0)]
+    assert on[DAY3] == [("runpod", "a", 1.5)]
+    assert on[datetime(2026, 12, 1)] == [("lambda", "x", 1.0), ("runpod", "a", 1.5)]
