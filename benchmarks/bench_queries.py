@@ -9,7 +9,10 @@ history) runs beside the new one on the same data, and both must return the same
 from __future__ import annotations
 
 import tempfile
+from functools import partial
 from pathlib import Path
+
+import duckdb
 
 from benchmarks.common import line, repeat, stopwatch
 from warehouse.db import write_connection
@@ -70,6 +73,10 @@ CURRENT_QUERIES = {
 }
 
 
+def run(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:
+    return con.execute(sql).fetchall()
+
+
 def main(loads: int = 730, offerings: int = 13_699) -> dict[str, float]:
     total = loads * offerings
     print(f"[queries] history of {total:,} rows ({loads} loads x {offerings:,} offerings); median of 5 runs")
@@ -87,7 +94,7 @@ def main(loads: int = 730, offerings: int = 13_699) -> dict[str, float]:
             old_rows = sorted(con.execute(OLD_LATEST).fetchall())
             assert new_rows == old_rows and len(new_rows) == offerings, "latest views disagree"
             for label, sql in CURRENT_QUERIES.items():
-                median, best = repeat(lambda sql=sql: con.execute(sql).fetchall())
+                median, best = repeat(partial(run, con, sql))
                 verdict = "OK" if median * 1000 < CURRENT_LIMIT_MS else "MISSED"
                 line(label, f"median {median * 1000:,.1f} ms, best {best * 1000:,.1f} ms "
                             f"(limit {CURRENT_LIMIT_MS:.0f} ms) {verdict}")

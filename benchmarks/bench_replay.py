@@ -67,7 +67,7 @@ def main(days: int = 365) -> dict[str, float]:
         with stopwatch() as took:
             summaries = replay(settings, snaps)
         with read_connection(settings.db_path) as con:
-            rows = con.execute("SELECT count(*) FROM gpu_observations").fetchone()[0]
+            rows = con.execute("SELECT count(*) FROM gpu_observations").fetchall()[0][0]
         errors = sum(len(s.errors) for s in summaries.values())
         line("replay total (archive + parse + load)", f"{took[0]:.1f} s  = {files / took[0]:,.1f} files/s")
         line("observations loaded", f"{rows:,} rows ({rows / took[0]:,.0f} rows/s), {errors} file errors")

@@ -54,7 +54,7 @@ class VastMarket:
         self.template = vast_template()
         self.offers_per_day = offers_per_day
         weights = [g[3] for g in GPUS]
-        self.machines = []
+        self.machines: list[dict[str, Any]] = []
         for m in range(machines):
             name, mib, base, _ = rng.choices(GPUS, weights)[0]
             self.machines.append({

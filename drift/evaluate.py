@@ -274,11 +274,6 @@ class StoreResult:
 
 NO_LONGER_EVALUATED = "no longer evaluated"
 
-_INSERT = """
-INSERT INTO alerts (alert_id, rule, key, severity, first_seen_at, last_seen_at, state, resolved_at,
-                    message, evidence, created_at, kind, trigger_ref, resolution)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-"""
 # The stored alerts an evaluation can change: the open ones and the ones it produced (not the
 # whole, ever-growing table).
 _EXISTING = """
@@ -290,11 +285,49 @@ FROM alerts WHERE state = 'open' OR alert_id IN (SELECT alert_id FROM _produced)
 ChannelRef = tuple[str, str]
 
 
-def _queue(con: duckdb.DuckDBPyConnection, alert_id: str, event: str, channels: list[ChannelRef],
+def _queue(con: duckdb.DuckDBPyConnection, events: list[tuple[str, str]], channels: list[ChannelRef],
            now: datetime) -> None:
-    for channel_id, label in channels:
+    """Queue each (alert_id, event) on every channel: one INSERT for the lot."""
+    import pyarrow as pa
+
+    rows = [(aid, label, event, channel_id) for aid, event in events for channel_id, label in channels]
+    if not rows:
+        return
+    con.register("_queued", pa.table({name: pa.array([r[i] for r in rows], pa.string())
+                                      for i, name in enumerate(("alert_id", "channel", "event", "channel_id"))}))
+    try:
         con.execute("INSERT INTO alert_deliveries (alert_id, channel, event, attempted_at, delivered, error, "
-                    "channel_id) VALUES (?, ?, ?, ?, false, 'queued', ?)", [alert_id, label, event, now, channel_id])
+                    "channel_id) SELECT alert_id, channel, event, ?, false, 'queued', channel_id FROM _queued", [now])
+    finally:
+        con.unregister("_queued")
+
+
+def _insert_alerts(con: duckdb.DuckDBPyConnection, alerts: list[Alert], now: datetime) -> None:
+    """Insert new alerts: one INSERT for the lot."""
+    import pyarrow as pa
+
+    if not alerts:
+        return
+    table = pa.table({
+        "alert_id": [a.alert_id for a in alerts], "rule": [a.rule for a in alerts], "key": [a.key for a in alerts],
+        "severity": [a.severity for a in alerts],
+        "first_seen_at": pa.array([a.first_seen_at for a in alerts], pa.timestamp("us")),
+        "last_seen_at": pa.array([a.last_seen_at for a in alerts], pa.timestamp("us")),
+        "state": [a.state for a in alerts],
+        "resolved_at": pa.array([a.resolved_at for a in alerts], pa.timestamp("us")),
+        "message": [a.message for a in alerts],
+        "evidence": [json.dumps(a.evidence, default=str) for a in alerts],
+        "kind": [a.kind for a in alerts], "trigger_ref": [a.trigger for a in alerts],
+        "resolution": pa.array([a.resolution for a in alerts], pa.string()),
+    })
+    con.register("_new_alerts", table)
+    try:
+        con.execute("INSERT INTO alerts (alert_id, rule, key, severity, first_seen_at, last_seen_at, state, "
+                    "resolved_at, message, evidence, created_at, kind, trigger_ref, resolution) "
+                    "SELECT alert_id, rule, key, severity, first_seen_at, last_seen_at, state, resolved_at, message, "
+                    "evidence::JSON, ?, kind, trigger_ref, resolution FROM _new_alerts", [now])
+    finally:
+        con.unregister("_new_alerts")
 
 
 def _existing(con: duckdb.DuckDBPyConnection, alerts: list[Alert]) -> dict[str, tuple]:
@@ -323,21 +356,20 @@ def store_alerts(con: duckdb.DuckDBPyConnection, alerts: list[Alert], channels: 
     with transaction(con):
         if state is not None:
             save_state(con, state, evaluated_at or now)
+        inserted: list[Alert] = []
+        queued: list[tuple[str, str]] = []
         for alert in alerts:
             aid = alert.alert_id
             row = existing.get(aid)
             if row is None:
-                con.execute(_INSERT, [
-                    aid, alert.rule, alert.key, alert.severity, alert.first_seen_at, alert.last_seen_at,
-                    alert.state, alert.resolved_at, alert.message, json.dumps(alert.evidence, default=str),
-                    now, alert.kind, alert.trigger, alert.resolution])
+                inserted.append(alert)
                 existing[aid] = (aid, alert.state, alert.kind, alert.last_seen_at)
                 result.new.append(alert)
-                _queue(con, aid, "opened", channels, now)
+                queued.append((aid, "opened"))
                 if alert.state == "resolved":
                     if alert.kind == "condition":
                         result.resolved.append(alert)
-                        _queue(con, aid, "resolved", channels, now)
+                        queued.append((aid, "resolved"))
                     else:
                         result.superseded += 1
                 continue
@@ -348,19 +380,21 @@ def store_alerts(con: duckdb.DuckDBPyConnection, alerts: list[Alert], channels: 
                     "WHERE alert_id = ?", [alert.resolved_at, alert.resolution, alert.last_seen_at, aid])
                 if alert.kind == "condition":
                     result.resolved.append(alert)
-                    _queue(con, aid, "resolved", channels, now)
+                    queued.append((aid, "resolved"))
                 else:
                     result.superseded += 1
             elif state == "open" and alert.last_seen_at and (stored_last_seen is None
                                                              or alert.last_seen_at > stored_last_seen):
                 con.execute("UPDATE alerts SET last_seen_at = ? WHERE alert_id = ?", [alert.last_seen_at, aid])
-        result.resolved += _resolve_unevaluated(con, existing, {a.alert_id for a in alerts}, channels, now,
-                                                evaluated_at or now)
+        _insert_alerts(con, inserted, now)
+        ended = _resolve_unevaluated(con, existing, {a.alert_id for a in alerts}, evaluated_at or now)
+        result.resolved += ended
+        _queue(con, queued + [(a.alert_id, "resolved") for a in ended], channels, now)
     return result
 
 
 def _resolve_unevaluated(con: duckdb.DuckDBPyConnection, existing: dict[str, tuple], produced: set[str],
-                         channels: list[ChannelRef], now: datetime, at: datetime) -> list[Alert]:
+                         at: datetime) -> list[Alert]:
     ended: list[Alert] = []
     for aid, row in existing.items():
         if aid in produced or row[1] != "open" or row[2] != "condition":
@@ -373,5 +407,4 @@ def _resolve_unevaluated(con: duckdb.DuckDBPyConnection, existing: dict[str, tup
                       trigger=trigger or "", kind=kind, last_seen_at=last_seen)
         alert.resolve(resolved_at, NO_LONGER_EVALUATED)
         ended.append(alert)
-        _queue(con, aid, "resolved", channels, now)
     return ended

@@ -1,11 +1,13 @@
 """The report's charts as server-rendered inline SVG: no JavaScript and no chart library in the
 page (the plotly bundle alone weighed 3.5 MB).
 
-Each chart is one ``<svg>``: grid and axes, one ``<g class="trace">`` per series (its line and its
-markers are one path each), and hover targets whose ``<title>`` the browser shows as a tooltip:
-a column per day listing every series' value that day on the time charts, one title per marker
-on the scenario and lifecycle charts. The legend is HTML under the chart. Coordinates are in a
-fixed ``viewBox`` and the SVG scales to the page width.
+Each chart is one ``<svg>``: grid and axes, one ``<g class="trace">`` per series (its line, and
+for a short series its markers, one path each), and hover targets whose ``<title>`` the browser
+shows as a tooltip: on the time charts one per run of an unchanged price of a series (its value
+and the days it held), on the scenario and lifecycle charts one per marker. The legend is HTML
+under the chart. Coordinates are whole units of a fixed ``viewBox`` and the SVG scales to the
+page width; a flat run of a line is one segment. A two-year history of every GPU source stays
+well under the 1.5 MB page limit (``python -m benchmarks growth`` prints the size).
 """
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ EVENT_COLOURS = {
 PALETTE = ("#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff6692", "#b6e880", "#ff97ff",
            "#fecb52")
 MODELS_PER_MARKER = 12  # hover lists at most this many models per lifecycle marker
+MARKERS_UP_TO = 31  # points of a series drawn with a marker each; longer series are a line
 WIDTH = 720  # viewBox width of the charts drawn two abreast; the SVG scales to the page width
 WIDE = 1180  # viewBox width of the charts drawn across the page (text then stays at its size)
 DASH = "5 4"
@@ -59,9 +62,8 @@ def slug(text: str) -> str:
 
 
 def _n(value: float) -> str:
-    """A coordinate: one decimal, no trailing zeros."""
-    text = f"{value:.1f}"
-    return text[:-2] if text.endswith(".0") else text
+    """A coordinate: a whole viewBox unit (well under a pixel at the page's width)."""
+    return str(round(value))
 
 
 def _text(value: str) -> str:
@@ -209,19 +211,28 @@ def _trace(svg: Svg, name: str, colour: str, line: str, markers: str, *, dash: b
     dash_attr = f' stroke-dasharray="{DASH}"' if dash else ""
     svg.add(f'<g class="trace" data-name="{_text(name)}"><title>{_text(name)}</title>')
     if line:
-        svg.add(f'<path class="line" d="{line}" stroke="{colour}" stroke-width="{_n(width)}"{dash_attr}/>')
+        svg.add(f'<path class="line" d="{line}" stroke="{colour}" stroke-width="{width:g}"{dash_attr}/>')
     if markers:
-        svg.add(f'<path class="marks" d="{markers}" stroke="{colour}" stroke-width="{_n(marker_size)}"/>')
+        svg.add(f'<path class="marks" d="{markers}" stroke="{colour}" stroke-width="{marker_size:g}"/>')
     svg.add("</g>")
 
 
 def _polyline(points: Sequence[tuple[float, float]], *, step: bool = False) -> str:
-    if not points:
+    """A path through the points (``step``: horizontal then vertical), in whole units, with the
+    middle points of flat runs left out."""
+    pts = [(round(x), round(y)) for x, y in points]
+    if not pts:
         return ""
-    x, y = points[0]
-    out = [f"M{_n(x)} {_n(y)}"]
-    for px, py in points[1:]:
-        out.append(f"H{_n(px)}V{_n(py)}" if step else f"L{_n(px)} {_n(py)}")
+    out = [f"M{pts[0][0]} {pts[0][1]}"]
+    for i, (x, y) in enumerate(pts[1:], 1):
+        px, py = pts[i - 1]
+        flat = y == py and i + 1 < len(pts) and pts[i + 1][1] == y
+        if flat:
+            continue  # the next point continues the same level
+        if step or y == py:
+            out.append(f"H{x}" if y == py else f"H{x}V{y}")
+        else:
+            out.append(f"L{x} {y}")
     return "".join(out)
 
 
@@ -229,19 +240,41 @@ def _dots(points: Sequence[tuple[float, float]]) -> str:
     return "".join(f"M{_n(x)} {_n(y)}h0" for x, y in points)
 
 
-def _hover_columns(svg: Svg, box: Box, scale: TimeScale, rows: dict[date, list[str]]) -> None:
-    """A transparent column per day whose tooltip lists that day's values."""
-    days = sorted(rows)
+@dataclass(frozen=True)
+class Run:
+    """A run of days a series held one value (and the same note, e.g. which offering)."""
+
+    first: date
+    last: date
+    value: float
+    note: str
+    days: int
+
+
+def runs(points: Sequence[tuple[date, float, str]]) -> list[Run]:
+    out: list[Run] = []
+    for day, value, note in points:
+        if out and out[-1].value == value and out[-1].note == note:
+            prev = out[-1]
+            out[-1] = Run(prev.first, day, value, note, prev.days + 1)
+        else:
+            out.append(Run(day, day, value, note, 1))
+    return out
+
+
+def _hover_runs(name: str, points: Sequence[tuple[date, float, str]], xs: TimeScale, ys: LinearScale,
+                fmt: Callable[[float], str]) -> str:
+    """Invisible wide strokes over each run of a series, titled with its value and days."""
     parts = []
-    for i, day in enumerate(days):
-        x = scale(day)
-        left = box.left if i == 0 else (scale(days[i - 1]) + x) / 2
-        right = box.right if i == len(days) - 1 else (x + scale(days[i + 1])) / 2
-        left, right = max(box.left, min(left, x - 1)), min(box.right, max(right, x + 1))
-        title = "\n".join([day.isoformat(), *rows[day]])
-        parts.append(f'<rect x="{_n(left)}" y="{_n(box.top)}" width="{_n(right - left)}" '
-                     f'height="{_n(box.bottom - box.top)}"><title>{_text(title)}</title></rect>')
-    svg.add(f'<g class="hover">{"".join(parts)}</g>')
+    for run in runs(sorted(points)):
+        y = ys(run.value)
+        x0, x1 = xs(run.first), xs(run.last)
+        when = run.first.isoformat() if run.first == run.last else f"{run.first.isoformat()} to {run.last.isoformat()}"
+        days = f", {run.days} observation days" if run.days > 1 else ""
+        note = f" ({run.note})" if run.note else ""
+        title = f"{name}: {fmt(run.value)}{note}\n{when}{days}"
+        parts.append(f'<path d="M{_n(x0)} {_n(y)}H{_n(x1)}h0"><title>{_text(title)}</title></path>')
+    return "".join(parts)
 
 
 def _day_range(as_of: date, days: int, first: date) -> tuple[datetime, datetime]:
@@ -252,23 +285,30 @@ def _day_range(as_of: date, days: int, first: date) -> tuple[datetime, datetime]
             datetime.combine(as_of, time.min) + timedelta(hours=12))
 
 
-def _time_chart(chart_id: str, title: str, y_title: str, series: list[tuple[LegendItem, list[tuple[date, float]]]],
-                hover: dict[date, list[str]], as_of: date, *, step: bool = False, height: int = 320,
-                unit: Callable[[float, float], str] = money_tick) -> Chart:
+# A series of a time chart: its legend entry and its points (day, value, note for the tooltip).
+Series = tuple[LegendItem, list[tuple[date, float, str]]]
+
+
+def _time_chart(chart_id: str, title: str, y_title: str, series: list[Series], as_of: date,
+                value_text: Callable[[float], str], *, step: bool = False, height: int = 320) -> Chart:
     box = Box(64, 10, WIDTH - 14, height - 28)
-    first = min(day for _, points in series for day, _ in points)
+    first = min(day for _, points in series for day, _, _ in points)
     start, end = _day_range(as_of, HISTORY_DAYS, first)
     xs = TimeScale(start, end, box.left, box.right)
-    ys = nice_scale((v for _, points in series for _, v in points), box.bottom, box.top)
+    ys = nice_scale((v for _, points in series for _, v, _ in points), box.bottom, box.top)
     svg = Svg(height, title)
-    _grid_y(svg, box, ys, lambda v: unit(v, ys.step))
+    _grid_y(svg, box, ys, lambda v: money_tick(v, ys.step))
     _axis_x_time(svg, box, xs)
     _y_title(svg, box, y_title)
+    hover = []
     for item, points in series:
-        xy = [(xs(day), ys(value)) for day, value in sorted(points)]
-        _trace(svg, item.name, item.colour, _polyline(xy, step=step), _dots(xy), dash=item.dash, width=item.width,
+        ordered = sorted(points)
+        xy = [(xs(day), ys(value)) for day, value, _ in ordered]
+        markers = _dots(xy) if len(xy) <= MARKERS_UP_TO else ""
+        _trace(svg, item.name, item.colour, _polyline(xy, step=step), markers, dash=item.dash, width=item.width,
                marker_size=4 if item.width > 2 else 5)
-    _hover_columns(svg, box, xs, hover)
+        hover.append(_hover_runs(item.name, ordered, xs, ys, value_text))
+    svg.add(f'<g class="hover">{"".join(hover)}</g>')
     return Chart(chart_id, title, svg.done(), tuple(item for item, _ in series), height)
 
 
@@ -282,24 +322,18 @@ def gpu_chart(gpu_model: str, points: list[GpuPoint], as_of: date) -> Chart:
     for p in points:
         by_series[(p.provider, p.tier)].append(p)
         by_day[p.day].append(p)
-    series: list[tuple[LegendItem, list[tuple[date, float]]]] = []
+    series: list[Series] = []
     for i, ((provider, tier), pts) in enumerate(sorted(by_series.items())):
         item = LegendItem(f"{provider} · {tier}", PALETTE[i % len(PALETTE)], dash=tier in INTERRUPTIBLE_TIERS)
-        series.append((item, [(p.day, p.usd_per_gpu_hour) for p in pts]))
-    cheapest = {}
+        series.append((item, [(p.day, p.usd_per_gpu_hour, "") for p in pts]))
+    cheapest = []
     for day, day_points in by_day.items():
         flexible = [p for p in day_points if is_flexible(p.tier)] or day_points
-        cheapest[day] = min(flexible, key=lambda p: p.usd_per_gpu_hour)
-    series.append((LegendItem("cheapest", "#000000", dash=True, width=3),
-                   [(day, p.usd_per_gpu_hour) for day, p in cheapest.items()]))
-    hover = {
-        day: [f"{p.provider} · {p.tier}: ${p.usd_per_gpu_hour:,.3f}/GPU-h"
-              for p in sorted(day_points, key=lambda p: (p.provider, p.tier))]
-        + [f"cheapest: ${cheapest[day].usd_per_gpu_hour:,.3f}/GPU-h ({cheapest[day].provider} · {cheapest[day].tier})"]
-        for day, day_points in by_day.items()
-    }
+        best = min(flexible, key=lambda p: p.usd_per_gpu_hour)
+        cheapest.append((day, best.usd_per_gpu_hour, f"{best.provider} · {best.tier}"))
+    series.append((LegendItem("cheapest", "#000000", dash=True, width=3), cheapest))
     return _time_chart(f"chart-gpu-{slug(gpu_model)}", f"{gpu_model}: USD per GPU-hour", "USD / GPU-hour",
-                       series, hover, as_of)
+                       series, as_of, lambda v: f"${v:,.3f}/GPU-h")
 
 
 def gpu_charts(history: list[GpuPoint], as_of: date) -> list[Chart]:
@@ -319,16 +353,13 @@ def token_charts(history: list[TokenPoint], as_of: date) -> list[Chart]:
 
 def token_chart(provider: str, history: list[TokenPoint], as_of: date) -> Chart:
     by_series: dict[tuple[str, str], list[TokenPoint]] = defaultdict(list)
-    by_day: dict[date, list[TokenPoint]] = defaultdict(list)
     for q in history:
         by_series[(q.model, q.method)].append(q)
-        by_day[q.day].append(q)
-    series = [(LegendItem(f"{model} · {method}", PALETTE[i % len(PALETTE)]), [(q.day, q.usd) for q in qs])
-              for i, ((model, method), qs) in enumerate(sorted(by_series.items()))]
-    hover = {day: [f"{q.model} · {q.method}: ${q.usd:,.2f} per 1M tokens"
-                   for q in sorted(qs, key=lambda q: (q.model, q.method))] for day, qs in by_day.items()}
+    series: list[Series] = [
+        (LegendItem(f"{model} · {method}", PALETTE[i % len(PALETTE)]), [(q.day, q.usd, q.source) for q in qs])
+        for i, ((model, method), qs) in enumerate(sorted(by_series.items()))]
     return _time_chart(f"chart-tokens-{slug(provider)}", f"{provider}: training price, USD per 1M tokens",
-                       "USD / 1M tokens", series, hover, as_of, step=True)
+                       "USD / 1M tokens", series, as_of, lambda v: f"${v:,.2f} per 1M tokens", step=True)
 
 
 def _diamond(x: float, y: float, r: float) -> str:

@@ -31,15 +31,20 @@ def test_the_page_needs_no_script_nor_network_and_weighs_under_the_limit(history
     assert written.bytes <= 1_500_000
 
 
-def test_each_chart_is_inline_svg_with_a_trace_per_series_and_hover_values(history):
+def test_each_chart_is_inline_svg_with_a_trace_per_series_and_hover_values_per_price_run(history):
     html = write_report(history).path.read_text()
     h100 = html.split('id="chart-gpu-h100-sxm-80gb"')[1].split("</figure>")[0]
     assert h100.count("<svg") == 1 + h100.count('<svg viewBox="0 0 22 10"')  # the chart, then legend marks
     assert re.findall(r'<g class="trace" data-name="([^"]+)"', h100) == [
         "lambda · on_demand", "runpod · secure", "runpod · secure_spot", "cheapest"]
-    # the report day's hover column lists every series' price that day (conftest GPU_PRICES)
-    assert ("<title>2026-02-11\nlambda · on_demand: $2.990/GPU-h\nrunpod · secure: $2.690/GPU-h\n"
-            "runpod · secure_spot: $1.750/GPU-h\ncheapest: $2.690/GPU-h (runpod · secure)</title>") in h100
+    # each run of an unchanged price has a tooltip with its value and days (conftest GPU_PRICES:
+    # runpod secure 2.99 from 2026-01-06, 2.79 from 01-25, 2.69 on 02-11; Lambda 2.99 throughout
+    # but not reached on 02-01)
+    titles = re.findall(r'<g class="hover">.*?</g>', h100, re.S)[0]
+    assert "<title>runpod · secure: $2.790/GPU-h\n2026-01-25 to 2026-02-10, 17 observation days</title>" in titles
+    assert "<title>runpod · secure: $2.690/GPU-h\n2026-02-11</title>" in titles
+    assert "<title>lambda · on_demand: $2.990/GPU-h\n2026-01-06 to 2026-02-11, 36 observation days</title>" in titles
+    assert "<title>cheapest: $2.690/GPU-h (runpod · secure)\n2026-02-11</title>" in titles
 
 
 def test_the_page_has_every_section_and_the_expected_charts(history):
