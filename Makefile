@@ -7,7 +7,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 90
 export UV_PYTHON := 3.11
 
-.PHONY: uv env run test test-fast lint imports bench chromium clean
+.PHONY: uv env run test test-fast lint imports bench dbt-docs chromium clean
 
 uv:
 	@command -v uv >/dev/null 2>&1 || [ -x $(HOME)/.local/bin/uv ] || python3 -m uv --version >/dev/null 2>&1 || \
@@ -53,10 +53,16 @@ chromium:
 	  (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || \
 	  echo "warning: could not install chromium; the browser test will fail under make test"; }
 
-## bench: benchmarks (prints throughput and ratios)
+## bench: benchmarks (each figure beside its peer or limit); the machine they ran on first
 bench: env
 	$(UV) sync --frozen --quiet --group bench
+	@echo "machine: $$(nproc) cores, $$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 	$(UV) run --frozen --group bench python -m benchmarks
+
+## dbt-docs: the dbt project's documentation as one static page (open data/dbt/target/static_index.html)
+dbt-docs: env
+	$(UV) run --frozen pricewatch dbt docs generate --static
+	@echo "dbt docs: $(or $(PRICEWATCH_DATA_DIR),data)/dbt/target/static_index.html"
 
 clean:
 	rm -rf data/pricewatch.duckdb data/raw reports/out

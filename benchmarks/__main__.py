@@ -1,13 +1,16 @@
-"""`make bench`: every benchmark, printing throughput and ratios."""
+"""`make bench`: every benchmark, each figure printed beside its peer or limit.
+
+``python -m benchmarks NAME ...`` runs some: load, peers, queries, archive, growth, replay, run."""
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable
 
-from benchmarks import bench_load, bench_peers, bench_queries, bench_replay, bench_run
+from benchmarks import bench_archive, bench_growth, bench_load, bench_peers, bench_queries, bench_replay, bench_run
 
 BENCHES: dict[str, Callable[[], object]] = {
-    "load": bench_load.main, "queries": bench_queries.main, "replay": bench_replay.main, "peers": bench_peers.main,
+    "load": bench_load.main, "peers": bench_peers.main, "queries": bench_queries.main,
+    "archive": bench_archive.main, "growth": bench_growth.main, "replay": bench_replay.main,
     "run": bench_run.main,
 }
 

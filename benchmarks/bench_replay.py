@@ -34,7 +34,10 @@ def _jitter(body: bytes, ext: str, rng: random.Random) -> bytes:
     if ext == "json":
         return json.dumps(_jitter_json(json.loads(body), rng)).encode()
     text = body.decode()
-    return _PRICE_IN_HTML.sub(lambda m: m.group(0).replace(m.group(1), f"{float(m.group(1)) * rng.uniform(0.95, 1.05):.2f}"), text).encode()
+    def moved(m: re.Match[str]) -> str:
+        return m.group(0).replace(m.group(1), f"{float(m.group(1)) * rng.uniform(0.95, 1.05):.2f}")
+
+    return _PRICE_IN_HTML.sub(moved, text).encode()
 
 
 def build_year(target: Path, days: int = 365, seed: int = 11) -> int:
@@ -64,7 +67,7 @@ def main(days: int = 365) -> dict[str, float]:
         with stopwatch() as took:
             summaries = replay(settings, snaps)
         with read_connection(settings.db_path) as con:
-            rows = con.execute("SELECT count(*) FROM gpu_observations").fetchone()[0]
+            rows = con.execute("SELECT count(*) FROM gpu_observations").fetchall()[0][0]
         errors = sum(len(s.errors) for s in summaries.values())
         line("replay total (archive + parse + load)", f"{took[0]:.1f} s  = {files / took[0]:,.1f} files/s")
         line("observations loaded", f"{rows:,} rows ({rows / took[0]:,.0f} rows/s), {errors} file errors")

@@ -8,7 +8,7 @@ from typing import TextIO
 from core.clock import utcnow
 from core.outcome import StepOutcome
 from core.settings import Settings
-from drift.evaluate import StoreResult, evaluate, store_alerts
+from drift.evaluate import StoreResult, evaluate_incremental, store_alerts
 from drift.notify import DeliveryReport, default_channels, deliver
 from drift.rules import RuleSet, load_rules
 from warehouse.db import write_connection
@@ -54,8 +54,9 @@ def run_drift(settings: Settings, *, rules: RuleSet | None = None, now: datetime
     now = now or utcnow()
     channels = default_channels(settings.data_dir, settings.alert_urls, stream)
     with write_connection(settings.db_path) as con:
-        stored = store_alerts(con, evaluate(con, rules, now), [(c.id, c.name) for c in channels], utcnow(),
-                              evaluated_at=now)
+        evaluation = evaluate_incremental(con, rules, now)  # reads only what was loaded since the last run
+        stored = store_alerts(con, evaluation.alerts, [(c.id, c.name) for c in channels], utcnow(),
+                              evaluated_at=now, state=evaluation.state)
     return DriftRun(stored, deliver(settings.db_path, channels, utcnow()))
 
 

@@ -84,9 +84,8 @@ _FAILED_NODE = re.compile(r"^.*?(?:Failure|Error) in (?:test|model|seed|snapshot
 
 
 def summarise(result: DbtResult) -> str:
-    match = None
-    for match in _DONE.finditer(result.output):
-        pass
+    found = list(_DONE.finditer(result.output))
+    match = found[-1] if found else None
     counts = (f"PASS={match[1]} WARN={match[2]} ERROR={match[3]} SKIP={match[4]} TOTAL={match[6]}"
               if match else "no summary line")
     return f"dbt {' '.join(result.args[:1])}: {counts}"

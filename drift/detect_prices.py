@@ -1,9 +1,16 @@
 """Price drift: offering price changes, cheapest price per GPU model, suspect jumps, and
-new/vanished offerings, computed from the append-only observation tables."""
+new/vanished offerings, computed from the append-only observation tables.
+
+Each GPU provider and each token price line is a state machine (``ProviderState``,
+``TokenLineState``) fed its loads in time order. A full evaluation feeds a fresh machine the
+whole history; an incremental one restores the machine saved by the last evaluation
+(``to_json``/``from_json``) and feeds it only the loads since, so both give the same alerts.
+A machine reports the alerts it created or changed while being fed (``touched``) and carries
+the ones still open (``open_alerts``) so the next evaluation can update or resolve them.
+"""
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from itertools import groupby
 from typing import Any
@@ -12,25 +19,15 @@ import duckdb
 
 from drift.model import Alert, iso, money, pct_text, pct_value
 from drift.rules import Rule, RuleSet
-from drift.series import Change, Point, PresenceTracker, SuspectEpisode, accept_prices, pct_change, threshold_changes
+from drift.series import Change, Point, PresenceTracker, SuspectEpisode, SuspectFilter, ThresholdTracker, pct_change
 
-GPU_SQL = """
-SELECT provider, observed_at, offering_key, gpu_model, tier, usd_per_gpu_hour
-FROM gpu_observations ORDER BY provider, observed_at, offering_key
-"""
-TOKEN_SQL = """
-SELECT source, provider, model, method, price_kind, observed_at, usd
-FROM token_observations ORDER BY source, provider, model, method, price_kind, observed_at
-"""
+GPU_COLUMNS = "provider, observed_at, offering_key, gpu_model, tier, usd_per_gpu_hour"
+GPU_SQL = f"SELECT {GPU_COLUMNS} FROM gpu_observations ORDER BY provider, observed_at, offering_key"
+TOKEN_COLUMNS = "source, provider, model, method, price_kind, observed_at, usd"
+TOKEN_SQL = (f"SELECT {TOKEN_COLUMNS} FROM token_observations "
+             "ORDER BY source, provider, model, method, price_kind, observed_at")
 
-
-def _accept(points: Sequence[Point], suspect: Rule | None) -> tuple[list[Point], list[SuspectEpisode]]:
-    """Accepted prices and suspect episodes; ``suspect`` is None when no suspect rule applies to
-    this series (then every price is accepted)."""
-    if suspect is None:
-        return list(points), []
-    return accept_prices(points, max_drop_pct=suspect.max_drop_pct, max_rise_pct=suspect.max_rise_pct,
-                         confirm_after=suspect.confirm_after)
+# ---------------------------------------------------------------- alert records
 
 
 def suspect_alert(rule: Rule, key: str, label: str, unit: str, ep: SuspectEpisode,
@@ -44,10 +41,14 @@ def suspect_alert(rule: Rule, key: str, label: str, unit: str, ep: SuspectEpisod
         evidence={**evidence, "reference": ep.reference, "price": ep.price, "pct": pct_value(pct)},
     )
     if ep.ended:
-        why = ("price returned to normal" if ep.ended == "returned"
-               else f"seen {rule.confirm_after} times in a row: accepted as the new price")
-        alert.resolve(ep.ended_at, why)  # type: ignore[arg-type]
+        end_suspect(alert, rule, ep)
     return alert
+
+
+def end_suspect(alert: Alert, rule: Rule, ep: SuspectEpisode) -> None:
+    why = ("price returned to normal" if ep.ended == "returned"
+           else f"seen {rule.confirm_after} times in a row: accepted as the new price")
+    alert.resolve(ep.ended_at, why)  # type: ignore[arg-type]
 
 
 def change_alert(rule: Rule, key: str, label: str, unit: str, ch: Change, evidence: dict[str, Any]) -> Alert:
@@ -60,129 +61,269 @@ def change_alert(rule: Rule, key: str, label: str, unit: str, ch: Change, eviden
     )
 
 
+def alert_to_json(alert: Alert) -> dict[str, Any]:
+    return {"rule": alert.rule, "key": alert.key, "severity": alert.severity,
+            "first_seen_at": alert.first_seen_at.isoformat(), "message": alert.message, "trigger": alert.trigger,
+            "kind": alert.kind, "evidence": alert.evidence,
+            "last_seen_at": alert.last_seen_at and alert.last_seen_at.isoformat(), "state": alert.state,
+            "resolved_at": alert.resolved_at and alert.resolved_at.isoformat(), "resolution": alert.resolution}
+
+
+def alert_from_json(data: dict[str, Any]) -> Alert:
+    def when(text: str | None) -> datetime | None:
+        return None if text is None else datetime.fromisoformat(text)
+
+    return Alert(rule=data["rule"], key=data["key"], severity=data["severity"],
+                 first_seen_at=datetime.fromisoformat(data["first_seen_at"]), message=data["message"],
+                 trigger=data["trigger"], kind=data["kind"], evidence=data["evidence"],
+                 last_seen_at=when(data["last_seen_at"]), state=data["state"], resolved_at=when(data["resolved_at"]),
+                 resolution=data["resolution"])
+
+
+class Touched:
+    """The alerts a machine created or changed since it was restored, each once, in order."""
+
+    def __init__(self) -> None:
+        self._alerts: dict[int, Alert] = {}
+
+    def add(self, alert: Alert) -> Alert:
+        self._alerts.setdefault(id(alert), alert)
+        return alert
+
+    def __iter__(self) -> Iterator[Alert]:
+        return iter(self._alerts.values())
+
+
+class StaleState(Exception):
+    """The saved state cannot continue with these rows (an offering changed model or tier): the
+    group is evaluated again from its whole history."""
+
+
+# ---------------------------------------------------------------- GPU offerings of one provider
+
+
 def _gpu_label(provider: str, offering_key: str, gpu_model: str | None, tier: str) -> str:
     return f"{provider} {gpu_model or offering_key.split('|')[0]} ({tier})"
 
 
-def provider_alerts(provider: str, rows: Sequence[tuple], rules: RuleSet) -> list[Alert]:
-    """All GPU alerts of one provider. rows: (provider, observed_at, offering_key, gpu_model, tier, usd)."""
-    alerts: list[Alert] = []
-    attrs: dict[str, tuple[str | None, str]] = {}
-    points: dict[str, list[Point]] = defaultdict(list)
-    for _, at, key, gpu_model, tier, price in rows:
-        attrs[key] = (gpu_model, tier)
-        points[key].append(Point(at, float(price)))
+class ProviderState:
+    """Every GPU alert of one provider, fed one load at a time.
 
-    def fields(key: str) -> dict[str, Any]:
-        gpu_model, tier = attrs[key]
-        return {"provider": provider, "offering_key": key, "gpu_model": gpu_model, "tier": tier}
+    ``attrs`` (each offering's GPU model and tier) are the offering's latest ones over the whole
+    history, as a full evaluation sees them: a full evaluation passes them up front
+    (``final_attrs``), and a restored machine stops with ``StaleState`` when a new load changes
+    an offering's.
+    """
 
-    suspect = rules.suspect
-    accepted: dict[str, list[Point]] = {}
-    suspects: dict[str, list[Alert]] = {}
-    for key, series in points.items():
-        applies = suspect if suspect and suspect.matches(**fields(key)) else None
-        accepted[key], episodes = _accept(series, applies)
-        if applies is not None:
-            label = _gpu_label(provider, key, *attrs[key])
-            suspects[key] = [suspect_alert(applies, f"{provider}|{key}", label, "/GPU-h", ep, fields(key))
-                             for ep in episodes]
-            alerts += suspects[key]
+    def __init__(self, provider: str, rules: RuleSet, final_attrs: dict[str, tuple[str | None, str]] | None = None
+                 ) -> None:
+        self.provider = provider
+        self.rules = rules
+        self.check_attrs = final_attrs is None
+        self.attrs: dict[str, tuple[str | None, str]] = dict(final_attrs or {})
+        self.filters: dict[str, SuspectFilter] = {}
+        self.suspects: dict[str, Alert] = {}  # open suspect alert of each offering's open episode
+        self.gone_since: dict[str, datetime] = {}  # first vanish after that episode began
+        self.changes: dict[str, dict[str, ThresholdTracker]] = {}  # rule -> offering -> tracker
+        self.presence = PresenceTracker(rules.persist_observations)
+        self.last_price: dict[str, float] = {}
+        self.open_gone: dict[str, dict[str, Alert]] = {}  # rule -> offering -> open vanished alert
+        self.cheapest: dict[str, dict[str, ThresholdTracker]] = {}  # rule -> gpu model -> tracker
+        self.cheapest_ref: dict[str, dict[str, str]] = {}  # rule -> gpu model -> offering of the reference
+        self.last_load: datetime | None = None
+        self.touched = Touched()
 
-    for rule in rules.of_type("gpu_offering_price_change"):
-        for key, series in accepted.items():
-            if rule.matches(**fields(key)):
-                label = _gpu_label(provider, key, *attrs[key])
-                alerts += [change_alert(rule, f"{provider}|{key}", label, "/GPU-h", ch, fields(key))
-                           for ch in threshold_changes(series, rule.threshold_pct, rule.direction)]
+    def fields(self, key: str) -> dict[str, Any]:
+        gpu_model, tier = self.attrs[key]
+        return {"provider": self.provider, "offering_key": key, "gpu_model": gpu_model, "tier": tier}
 
-    presence_alerts, vanished_at = _presence_and_cheapest(provider, rows, rules, attrs, accepted, fields)
-    alerts += presence_alerts
-    # A suspect episode still open when its offering vanishes can never return or be confirmed.
-    for key, found in suspects.items():
-        for alert in found:
-            gone = [at for at in vanished_at.get(key, []) if at > alert.first_seen_at]
-            if alert.state == "open" and gone:
-                alert.resolve(gone[0], f"offering no longer listed (since {iso(gone[0])})")
-    return alerts
+    def _label(self, key: str) -> str:
+        return _gpu_label(self.provider, key, *self.attrs[key])
 
+    def _start(self, key: str) -> None:
+        suspect = self.rules.suspect
+        if suspect is not None and suspect.matches(**self.fields(key)):
+            self.filters[key] = SuspectFilter(suspect.max_drop_pct, suspect.max_rise_pct, suspect.confirm_after)
+        else:
+            self.filters[key] = SuspectFilter(None, None)
+        for rule in self.rules.of_type("gpu_offering_price_change"):
+            if rule.matches(**self.fields(key)):
+                self.changes.setdefault(rule.name, {})[key] = ThresholdTracker(rule.threshold_pct, rule.direction)
 
-def _presence_and_cheapest(provider, rows, rules, attrs, accepted, fields):  # noqa: ANN001, ANN202
-    """(new/vanished/cheapest alerts, {offering key: times it was confirmed vanished})."""
-    alerts: list[Alert] = []
-    vanished_at: dict[str, list[datetime]] = defaultdict(list)
-    accepted_at = {(key, p.at): p.price for key, series in accepted.items() for p in series}
-    new_rules = rules.of_type("offering_new")
-    gone_rules = rules.of_type("offering_vanished")
-    cheap_rules = rules.of_type("gpu_model_cheapest_change")
-    tracker = PresenceTracker(rules.persist_observations)
-    last_price: dict[str, float] = {}
-    open_gone: dict[tuple[str, str], Alert] = {}
-    cheapest: dict[str, dict[str, list[Point]]] = {r.name: defaultdict(list) for r in cheap_rules}
-    cheapest_by: dict[tuple[str, str, datetime], str] = {}
+    def feed(self, at: datetime, rows: Sequence[tuple]) -> None:
+        """One load: rows of (provider, observed_at, offering_key, gpu_model, tier, usd)."""
+        for _, _, key, gpu_model, tier, _ in rows:
+            known = self.attrs.setdefault(key, (gpu_model, tier))
+            if self.check_attrs and known != (gpu_model, tier):
+                raise StaleState(f"{self.provider} {key} changed from {known} to {(gpu_model, tier)}")
+        for _, _, key, _, _, price in rows:
+            if key not in self.filters:
+                self._start(key)
+            self._price(key, Point(at, float(price)))
+        self._presence(at, [r[2] for r in rows])
+        self._cheapest(at)
+        self.last_load = at
 
-    for at, batch in groupby(rows, key=lambda r: r[1]):
-        batch = list(batch)
-        for _, _, key, *_ in batch:
-            if (key, at) in accepted_at:
-                last_price[key] = accepted_at[(key, at)]
-        for ev in tracker.observe(at, [r[2] for r in batch]):
-            label = _gpu_label(provider, ev.key, *attrs[ev.key])
-            akey = f"{provider}|{ev.key}"
+    def _price(self, key: str, point: Point) -> None:
+        suspect = self.rules.suspect
+        accepted, opened, ended = self.filters[key].feed(point)
+        if opened is not None and suspect is not None:
+            alert = suspect_alert(suspect, f"{self.provider}|{key}", self._label(key), "/GPU-h", opened,
+                                  self.fields(key))
+            self.suspects[key] = self.touched.add(alert)
+            self.gone_since.pop(key, None)
+        elif key in self.suspects and suspect is not None:
+            alert = self.touched.add(self.suspects[key])
+            episode = self.filters[key].episode or ended
+            alert.last_seen_at = episode.last_at if episode else alert.last_seen_at
+            if ended is not None:
+                end_suspect(alert, suspect, ended)
+                del self.suspects[key]
+                self.gone_since.pop(key, None)
+        if not accepted:
+            return
+        self.last_price[key] = point.price
+        for rule in self.rules.of_type("gpu_offering_price_change"):
+            tracker = self.changes.get(rule.name, {}).get(key)
+            if tracker is None:
+                continue
+            _, change = tracker.feed(point)
+            if change is not None:
+                self.touched.add(change_alert(rule, f"{self.provider}|{key}", self._label(key), "/GPU-h", change,
+                                              self.fields(key)))
+
+    def _presence(self, at: datetime, keys: list[str]) -> None:
+        for ev in self.presence.observe(at, keys):
             if ev.kind == "new":
-                for rule in new_rules:
-                    if rule.matches(**fields(ev.key)):
-                        alerts.append(Alert(
-                            rule=rule.name, key=akey, severity=rule.severity, first_seen_at=at,
-                            trigger=iso(at), message=(f"new offering {label} at "
-                                                       f"{money(last_price.get(ev.key, float('nan')))}/GPU-h"),
-                            evidence={**fields(ev.key), "first_seen_at": iso(ev.since),
-                                      "price": last_price.get(ev.key)}))
+                self._new(at, ev.key, ev.since)
             elif ev.kind == "vanished":
-                vanished_at[ev.key].append(at)
-                for rule in gone_rules:
-                    if rule.matches(**fields(ev.key)):
-                        alert = Alert(
-                            rule=rule.name, key=akey, severity=rule.severity, first_seen_at=at,
-                            trigger=iso(at), kind="condition", last_seen_at=at,
-                            message=(f"offering {label} is no longer listed "
-                                     f"(missing from {rules.persist_observations} loads since {iso(ev.since)})"),
-                            evidence={**fields(ev.key), "missing_since": iso(ev.since),
-                                      "last_price": last_price.get(ev.key)})
-                        open_gone[(rule.name, ev.key)] = alert
-                        alerts.append(alert)
-            else:  # returned
-                for rule in gone_rules:
-                    alert = open_gone.pop((rule.name, ev.key), None)
-                    if alert is not None:
-                        alert.resolve(at, f"listed again since {iso(ev.since)}")
-        present = tracker.present()
-        for rule in cheap_rules:
+                self._vanished(at, ev.key, ev.since)
+            else:
+                self._returned(at, ev.key, ev.since)
+
+    def _new(self, at: datetime, key: str, since: datetime) -> None:
+        fields = self.fields(key)
+        for rule in self.rules.of_type("offering_new"):
+            if rule.matches(**fields):
+                self.touched.add(Alert(
+                    rule=rule.name, key=f"{self.provider}|{key}", severity=rule.severity, first_seen_at=at,
+                    trigger=iso(at), message=(f"new offering {self._label(key)} at "
+                                              f"{money(self.last_price.get(key, float('nan')))}/GPU-h"),
+                    evidence={**fields, "first_seen_at": iso(since), "price": self.last_price.get(key)}))
+
+    def _vanished(self, at: datetime, key: str, since: datetime) -> None:
+        if key in self.suspects:
+            self.gone_since.setdefault(key, at)
+        fields = self.fields(key)
+        for rule in self.rules.of_type("offering_vanished"):
+            if rule.matches(**fields):
+                alert = Alert(
+                    rule=rule.name, key=f"{self.provider}|{key}", severity=rule.severity, first_seen_at=at,
+                    trigger=iso(at), kind="condition", last_seen_at=at,
+                    message=(f"offering {self._label(key)} is no longer listed (missing from "
+                             f"{self.rules.persist_observations} loads since {iso(since)})"),
+                    evidence={**fields, "missing_since": iso(since), "last_price": self.last_price.get(key)})
+                self.open_gone.setdefault(rule.name, {})[key] = self.touched.add(alert)
+
+    def _returned(self, at: datetime, key: str, since: datetime) -> None:
+        for rule in self.rules.of_type("offering_vanished"):
+            alert = self.open_gone.get(rule.name, {}).pop(key, None)
+            if alert is not None:
+                self.touched.add(alert).resolve(at, f"listed again since {iso(since)}")
+
+    def _cheapest(self, at: datetime) -> None:
+        present = self.presence.present()
+        for rule in self.rules.of_type("gpu_model_cheapest_change"):
             best: dict[str, tuple[float, str]] = {}
             for key in present:
-                gpu_model, tier = attrs[key]
-                if gpu_model is None or key not in last_price:
+                gpu_model, tier = self.attrs[key]
+                if gpu_model is None or key not in self.last_price:
                     continue
                 if rule.tiers is not None and tier not in rule.tiers:
                     continue
-                if not rule.matches(provider=provider, gpu_model=gpu_model):
+                if not rule.matches(provider=self.provider, gpu_model=gpu_model):
                     continue
-                cand = (last_price[key], key)
+                cand = (self.last_price[key], key)
                 if gpu_model not in best or cand < best[gpu_model]:
                     best[gpu_model] = cand
-            for gpu_model, (price, key) in best.items():
-                cheapest[rule.name][gpu_model].append(Point(at, price))
-                cheapest_by[(rule.name, gpu_model, at)] = key
+            trackers = self.cheapest.setdefault(rule.name, {})
+            refs = self.cheapest_ref.setdefault(rule.name, {})
+            for gpu_model, (price, key) in sorted(best.items()):
+                tracker = trackers.setdefault(gpu_model, ThresholdTracker(rule.threshold_pct, rule.direction))
+                old_offering = refs.get(gpu_model)
+                moved, change = tracker.feed(Point(at, price))
+                if moved:
+                    refs[gpu_model] = key
+                if change is not None:
+                    evidence = {"provider": self.provider, "gpu_model": gpu_model, "tiers": rule.tiers,
+                                "old_offering": old_offering, "new_offering": key}
+                    self.touched.add(change_alert(rule, f"{self.provider}|{gpu_model}",
+                                                  f"cheapest {gpu_model} at {self.provider}", "/GPU-h", change,
+                                                  evidence))
 
-    for rule in cheap_rules:
-        for gpu_model, series in cheapest[rule.name].items():
-            for ch in threshold_changes(series, rule.threshold_pct, rule.direction):
-                evidence = {"provider": provider, "gpu_model": gpu_model, "tiers": rule.tiers,
-                            "old_offering": cheapest_by[(rule.name, gpu_model, ch.old_since)],
-                            "new_offering": cheapest_by[(rule.name, gpu_model, ch.at)]}
-                alerts.append(change_alert(rule, f"{provider}|{gpu_model}",
-                                           f"cheapest {gpu_model} at {provider}", "/GPU-h", ch, evidence))
-    return alerts, vanished_at
+    def finish(self) -> None:
+        """End of an evaluation: a suspect episode still open when its offering vanished can never
+        return or be confirmed (its alert is resolved at the first vanish after it began)."""
+        for key, gone in sorted(self.gone_since.items()):
+            alert = self.suspects.pop(key, None)
+            if alert is not None and alert.state == "open":
+                self.touched.add(alert).resolve(gone, f"offering no longer listed (since {iso(gone)})")
+        self.gone_since.clear()
+
+    def open_alerts(self) -> list[Alert]:
+        return list(self.suspects.values()) + [a for by_key in self.open_gone.values() for a in by_key.values()]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "attrs": {k: list(v) for k, v in self.attrs.items()},
+            "filters": {k: f.to_json() for k, f in self.filters.items()},
+            "suspects": {k: alert_to_json(a) for k, a in self.suspects.items()},
+            "changes": {r: {k: t.to_json() for k, t in by.items()} for r, by in self.changes.items()},
+            "presence": self.presence.to_json(),
+            "last_price": self.last_price,
+            "open_gone": {r: {k: alert_to_json(a) for k, a in by.items()} for r, by in self.open_gone.items()},
+            "cheapest": {r: {m: t.to_json() for m, t in by.items()} for r, by in self.cheapest.items()},
+            "cheapest_ref": self.cheapest_ref,
+            "last_load": self.last_load and self.last_load.isoformat(),
+        }
+
+    @classmethod
+    def from_json(cls, provider: str, rules: RuleSet, data: dict[str, Any]) -> ProviderState:
+        state = cls(provider, rules)
+        state.attrs = {k: (v[0], v[1]) for k, v in data["attrs"].items()}
+        state.filters = {k: SuspectFilter.from_json(f) for k, f in data["filters"].items()}
+        state.suspects = {k: alert_from_json(a) for k, a in data["suspects"].items()}
+        state.changes = {r: {k: ThresholdTracker.from_json(t) for k, t in by.items()}
+                         for r, by in data["changes"].items()}
+        state.presence = PresenceTracker.from_json(data["presence"])
+        state.last_price = dict(data["last_price"])
+        state.open_gone = {r: {k: alert_from_json(a) for k, a in by.items()} for r, by in data["open_gone"].items()}
+        state.cheapest = {r: {m: ThresholdTracker.from_json(t) for m, t in by.items()}
+                          for r, by in data["cheapest"].items()}
+        state.cheapest_ref = {r: dict(by) for r, by in data["cheapest_ref"].items()}
+        state.last_load = data["last_load"] and datetime.fromisoformat(data["last_load"])
+        return state
+
+
+def latest_attrs(rows: Iterable[tuple]) -> dict[str, tuple[str | None, str]]:
+    attrs: dict[str, tuple[str | None, str]] = {}
+    for _, _, key, gpu_model, tier, _ in rows:
+        attrs[key] = (gpu_model, tier)
+    return attrs
+
+
+def replay_provider(provider: str, rows: Sequence[tuple], rules: RuleSet) -> ProviderState:
+    """A fresh machine fed the provider's whole history (rows ordered by time, then offering)."""
+    state = ProviderState(provider, rules, latest_attrs(rows))
+    for at, load in groupby(rows, key=lambda r: r[1]):
+        state.feed(at, list(load))
+    state.finish()
+    return state
+
+
+def provider_alerts(provider: str, rows: Sequence[tuple], rules: RuleSet) -> list[Alert]:
+    """All GPU alerts of one provider. rows: (provider, observed_at, offering_key, gpu_model, tier, usd)."""
+    return list(replay_provider(provider, rows, rules).touched)
 
 
 def gpu_alerts(con: duckdb.DuckDBPyConnection, rules: RuleSet) -> list[Alert]:
@@ -193,25 +334,90 @@ def gpu_alerts(con: duckdb.DuckDBPyConnection, rules: RuleSet) -> list[Alert]:
     return alerts
 
 
+# ---------------------------------------------------------------- token price lines
+
+
+class TokenLineState:
+    """The alerts of one token price line (source, provider, model, method, price kind)."""
+
+    def __init__(self, ident: tuple[str, ...], rules: RuleSet) -> None:
+        self.ident = ident
+        self.rules = rules
+        source, provider, model, method, price_kind = ident
+        self.fields = {"source": source, "provider": provider, "model": model, "method": method,
+                       "price_kind": price_kind}
+        self.key = "|".join(ident)
+        self.label = f"{provider} {model} {method} {price_kind} ({source})"
+        suspect = rules.suspect
+        self.applies = suspect if suspect and suspect.matches(**self.fields) else None
+        self.filter = SuspectFilter(self.applies.max_drop_pct if self.applies else None,
+                                    self.applies.max_rise_pct if self.applies else None,
+                                    self.applies.confirm_after if self.applies else 3)
+        self.suspect: Alert | None = None
+        self.changes = {r.name: ThresholdTracker(r.threshold_pct, r.direction)
+                        for r in rules.of_type("token_price_change") if r.matches(**self.fields)}
+        self.last_at: datetime | None = None
+        self.touched = Touched()
+
+    def feed(self, point: Point) -> None:
+        accepted, opened, ended = self.filter.feed(point)
+        self.last_at = point.at
+        if opened is not None and self.applies is not None:
+            self.suspect = self.touched.add(suspect_alert(self.applies, self.key, self.label, "", opened, self.fields))
+        elif self.suspect is not None and self.applies is not None:
+            self.touched.add(self.suspect)
+            episode = self.filter.episode or ended
+            self.suspect.last_seen_at = episode.last_at if episode else self.suspect.last_seen_at
+            if ended is not None:
+                end_suspect(self.suspect, self.applies, ended)
+                self.suspect = None
+        if not accepted:
+            return
+        for rule in self.rules.of_type("token_price_change"):
+            tracker = self.changes.get(rule.name)
+            if tracker is None:
+                continue
+            _, change = tracker.feed(point)
+            if change is not None:
+                self.touched.add(change_alert(rule, self.key, self.label, "", change, self.fields))
+
+    def open_alerts(self) -> list[Alert]:
+        return [] if self.suspect is None else [self.suspect]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"filter": self.filter.to_json(), "suspect": self.suspect and alert_to_json(self.suspect),
+                "changes": {r: t.to_json() for r, t in self.changes.items()},
+                "last_at": self.last_at and self.last_at.isoformat()}
+
+    @classmethod
+    def from_json(cls, ident: tuple[str, ...], rules: RuleSet, data: dict[str, Any]) -> TokenLineState:
+        state = cls(ident, rules)
+        state.filter = SuspectFilter.from_json(data["filter"])
+        state.suspect = data["suspect"] and alert_from_json(data["suspect"])
+        state.changes = {r: ThresholdTracker.from_json(t) for r, t in data["changes"].items()}
+        state.last_at = data["last_at"] and datetime.fromisoformat(data["last_at"])
+        return state
+
+
+def token_lines(rows: Iterable[tuple], rules: RuleSet,
+                states: dict[tuple[str, ...], TokenLineState] | None = None) -> dict[tuple[str, ...], TokenLineState]:
+    """Feed rows (ordered by line, then time) to each line's machine (new ones start fresh)."""
+    states = {} if states is None else states
+    for ident, group in groupby(rows, key=lambda r: tuple(r[:5])):
+        state = states.get(ident) or states.setdefault(ident, TokenLineState(ident, rules))
+        for row in group:
+            state.feed(Point(row[5], float(row[6])))
+    return states
+
+
+def token_rules_apply(rules: RuleSet) -> bool:
+    return bool(rules.of_type("token_price_change")) or rules.suspect is not None
+
+
 def token_alerts(con: duckdb.DuckDBPyConnection, rules: RuleSet) -> list[Alert]:
-    change_rules = rules.of_type("token_price_change")
-    suspect = rules.suspect
-    if not change_rules and suspect is None:
+    if not token_rules_apply(rules):
         return []
     alerts: list[Alert] = []
-    rows = con.execute(TOKEN_SQL).fetchall()
-    for ident, group in groupby(rows, key=lambda r: r[:5]):
-        source, provider, model, method, price_kind = ident
-        fields = {"source": source, "provider": provider, "model": model, "method": method,
-                  "price_kind": price_kind}
-        key = "|".join(ident)
-        label = f"{provider} {model} {method} {price_kind} ({source})"
-        applies = suspect if suspect and suspect.matches(**fields) else None
-        accepted, episodes = _accept([Point(r[5], float(r[6])) for r in group], applies)
-        if applies is not None:
-            alerts += [suspect_alert(applies, key, label, "", ep, fields) for ep in episodes]
-        for rule in change_rules:
-            if rule.matches(**fields):
-                alerts += [change_alert(rule, key, label, "", ch, fields)
-                           for ch in threshold_changes(accepted, rule.threshold_pct, rule.direction)]
+    for state in token_lines(con.execute(TOKEN_SQL).fetchall(), rules).values():
+        alerts += list(state.touched)
     return alerts

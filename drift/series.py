@@ -1,10 +1,18 @@
-"""Pure functions over price series: suspect filtering, threshold changes, debounced presence."""
+"""Price series logic: suspect filtering, threshold changes, debounced presence.
+
+Each is a small state machine fed one observation at a time (``SuspectFilter``,
+``ThresholdTracker``, ``PresenceTracker``), so drift evaluation can carry its state from one
+run to the next and read only what is new; ``to_json``/``from_json`` round-trip that state. The
+pure functions over a whole series (``accept_prices``, ``threshold_changes``) feed the same
+machines, so a series fed in pieces gives exactly what it gives fed at once.
+"""
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,76 @@ def is_suspect(old: float, new: float, max_drop_pct: float, max_rise_pct: float)
     return pct <= -max_drop_pct or pct >= max_rise_pct
 
 
+def _time(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+def _stamp(at: datetime | None) -> str | None:
+    return None if at is None else at.isoformat()
+
+
+def point_to_json(p: Point | None) -> list[Any] | None:
+    return None if p is None else [p.at.isoformat(), p.price]
+
+
+def point_from_json(data: list[Any] | None) -> Point | None:
+    return None if data is None else Point(datetime.fromisoformat(data[0]), float(data[1]))
+
+
+@dataclass
+class SuspectFilter:
+    """Accepts prices one at a time, holding back suspect jumps (see ``accept_prices``).
+
+    ``max_drop_pct=None`` accepts everything."""
+
+    max_drop_pct: float | None
+    max_rise_pct: float | None
+    confirm_after: int = 3
+    last: Point | None = None  # the last accepted price
+    episode: SuspectEpisode | None = None  # the open suspect episode, if any
+
+    def feed(self, point: Point) -> tuple[bool, SuspectEpisode | None, SuspectEpisode | None]:
+        """(accepted, episode opened by this point, episode ended by this point)."""
+        if self.last is None or self.max_drop_pct is None or self.max_rise_pct is None:
+            self.last = point
+            return True, None, None
+        suspect = is_suspect(self.last.price, point.price, self.max_drop_pct, self.max_rise_pct)
+        episode = self.episode
+        if episode is not None:
+            if not suspect:
+                episode.ended_at, episode.ended = point.at, "returned"
+                self.episode, self.last = None, point
+                return True, None, episode
+            episode.seen += 1
+            episode.last_at = point.at
+            if episode.seen >= self.confirm_after:
+                episode.ended_at, episode.ended = point.at, "confirmed"
+                self.episode, self.last = None, point
+                return True, None, episode
+            return False, None, None
+        if suspect:
+            self.episode = SuspectEpisode(point.at, point.price, self.last.price, last_at=point.at)
+            return False, self.episode, None
+        self.last = point
+        return True, None, None
+
+    def to_json(self) -> dict[str, Any]:
+        ep = None if self.episode is None else {
+            **asdict(self.episode), "at": _stamp(self.episode.at), "last_at": _stamp(self.episode.last_at),
+            "ended_at": _stamp(self.episode.ended_at)}
+        return {"max_drop_pct": self.max_drop_pct, "max_rise_pct": self.max_rise_pct,
+                "confirm_after": self.confirm_after, "last": point_to_json(self.last), "episode": ep}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SuspectFilter:
+        ep = data["episode"]
+        episode = None if ep is None else SuspectEpisode(
+            at=datetime.fromisoformat(ep["at"]), price=ep["price"], reference=ep["reference"], seen=ep["seen"],
+            last_at=_time(ep["last_at"]), ended_at=_time(ep["ended_at"]), ended=ep["ended"])
+        return cls(data["max_drop_pct"], data["max_rise_pct"], data["confirm_after"],
+                   point_from_json(data["last"]), episode)
+
+
 def accept_prices(points: Sequence[Point], *, max_drop_pct: float | None, max_rise_pct: float | None,
                   confirm_after: int = 3) -> tuple[list[Point], list[SuspectEpisode]]:
     """Split a series into accepted prices and suspect episodes.
@@ -66,32 +144,45 @@ def accept_prices(points: Sequence[Point], *, max_drop_pct: float | None, max_ri
     """
     accepted: list[Point] = []
     episodes: list[SuspectEpisode] = []
-    open_episode: SuspectEpisode | None = None
+    machine = SuspectFilter(max_drop_pct, max_rise_pct, confirm_after)
     for point in points:
-        if not accepted or max_drop_pct is None or max_rise_pct is None:
+        ok, opened, _ = machine.feed(point)
+        if ok:
             accepted.append(point)
-            continue
-        reference = accepted[-1].price
-        suspect = is_suspect(reference, point.price, max_drop_pct, max_rise_pct)
-        if open_episode is not None:
-            if not suspect:
-                open_episode.ended_at, open_episode.ended = point.at, "returned"
-                open_episode = None
-                accepted.append(point)
-            else:
-                open_episode.seen += 1
-                open_episode.last_at = point.at
-                if open_episode.seen >= confirm_after:
-                    open_episode.ended_at, open_episode.ended = point.at, "confirmed"
-                    open_episode = None
-                    accepted.append(point)
-            continue
-        if suspect:
-            open_episode = SuspectEpisode(point.at, point.price, reference, last_at=point.at)
-            episodes.append(open_episode)
-            continue
-        accepted.append(point)
+        if opened is not None:
+            episodes.append(opened)
     return accepted, episodes
+
+
+@dataclass
+class ThresholdTracker:
+    """Moves of at least ``threshold_pct`` from a reference price, one point at a time (see
+    ``threshold_changes``)."""
+
+    threshold_pct: float
+    direction: str = "any"
+    ref: Point | None = None
+
+    def feed(self, point: Point) -> tuple[bool, Change | None]:
+        """(the reference moved to this point, the change to report, if any)."""
+        if self.ref is None:
+            self.ref = point
+            return True, None
+        pct = pct_change(self.ref.price, point.price)
+        if abs(pct) < self.threshold_pct - 1e-9:
+            return False, None
+        change = None
+        if self.direction == "any" or (pct < 0) == (self.direction == "down"):
+            change = Change(point.at, self.ref.price, point.price, self.ref.at)
+        self.ref = point
+        return True, change
+
+    def to_json(self) -> dict[str, Any]:
+        return {"threshold_pct": self.threshold_pct, "direction": self.direction, "ref": point_to_json(self.ref)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ThresholdTracker:
+        return cls(data["threshold_pct"], data["direction"], point_from_json(data["ref"]))
 
 
 def threshold_changes(points: Sequence[Point], threshold_pct: float, direction: str = "any") -> list[Change]:
@@ -100,17 +191,12 @@ def threshold_changes(points: Sequence[Point], threshold_pct: float, direction: 
     The reference is the first price, then the price of the last move that reached the
     threshold (in either direction), so slow drift adds up and one move alerts once.
     """
-    changes: list[Change] = []
-    if not points:
-        return changes
-    ref = points[0]
-    for point in points[1:]:
-        pct = pct_change(ref.price, point.price)
-        if abs(pct) < threshold_pct - 1e-9:
-            continue
-        if direction == "any" or (pct < 0) == (direction == "down"):
-            changes.append(Change(point.at, ref.price, point.price, ref.at))
-        ref = point
+    tracker = ThresholdTracker(threshold_pct, direction)
+    changes = []
+    for point in points:
+        _, change = tracker.feed(point)
+        if change is not None:
+            changes.append(change)
     return changes
 
 
@@ -173,3 +259,13 @@ class PresenceTracker:
 
     def present(self) -> set[str]:
         return {k for k, st in self.states.items() if st.present}
+
+    def to_json(self) -> dict[str, Any]:
+        return {"persist": self.persist, "loads": self.loads,
+                "states": {k: [st.present, st.known, st.streak, _stamp(st.streak_start)]
+                           for k, st in self.states.items()}}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PresenceTracker:
+        states = {k: _Presence(v[0], v[1], v[2], _time(v[3])) for k, v in data["states"].items()}
+        return cls(persist=data["persist"], states=states, loads=data["loads"])

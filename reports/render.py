@@ -1,14 +1,12 @@
-"""Turn ``ReportData`` into one self-contained HTML page (Jinja2 templates, plotly.js inlined once)."""
+"""Turn ``ReportData`` into one self-contained HTML page (Jinja2 templates, inline SVG charts, no script)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
-from markupsafe import Markup
 
 from core import money
 from reports.charts import all_charts
@@ -50,13 +48,6 @@ def direction(value: float | None) -> str:
     if value is None or abs(value) < 1e-12:
         return "flat"
     return "up" if value > 0 else "down"
-
-
-@lru_cache(maxsize=1)
-def plotly_js() -> str:
-    from plotly.offline import get_plotlyjs
-
-    return get_plotlyjs()
 
 
 def environment(autoescape: bool = True, **options: Any) -> jinja2.Environment:
@@ -119,7 +110,6 @@ def context(data: ReportData, generated_at: datetime | None = None) -> dict[str,
         "lifecycle_recent": [e for e in data.lifecycle if e not in today],
         "changes_shown": CHANGES_SHOWN,
         "generated_at": generated_at or datetime.now(UTC).replace(tzinfo=None),
-        "plotly_js": Markup(plotly_js()),
     }
 
 

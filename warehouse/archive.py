@@ -1,10 +1,15 @@
-"""Raw-first archive: every fetched payload is written gzip-compressed, with its sha256 and
-fetch metadata, before anything parses it.
+"""Raw-first archive: every fetched payload is written compressed, with its sha256 and fetch
+metadata, before anything parses it.
 
 Layout (replayable as it stands: ``pricewatch replay data/raw``)::
 
-    data/raw/<source>/<YYYY-MM-DDTHHMMSSZ>__<sha12>.<ext>.gz
+    data/raw/<source>/<YYYY-MM-DDTHHMMSSZ>__<sha12>.<ext>.zst
     data/raw/<source>/<YYYY-MM-DDTHHMMSSZ>__<sha12>.<ext>.meta.json
+
+New payloads are zstd-compressed (``compress``: smaller than gzip -6 on the large daily market
+payloads; ``python -m benchmarks archive`` prints both side by side and the growth per year).
+Archives written before that are gzip (``.gz``) and stay readable: ``read_archived`` and replay
+take both, and a payload already archived as ``.gz`` is not written again.
 """
 from __future__ import annotations
 
@@ -17,9 +22,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import zstandard
+
 from scrapers.records import RawPayload
 
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H%M%SZ"
+# Compressed suffixes read back, newest first; new payloads get the first.
+COMPRESSED_SUFFIXES = (".zst", ".gz")
+# Level 9 with long-distance matching over a 128 MiB window (the most a default decoder accepts):
+# a market payload repeats each host's details in offers far apart, which a short window misses.
+ZSTD_LEVEL = 9
+ZSTD_WINDOW_LOG = 27
 
 
 def format_timestamp(moment: datetime) -> str:
@@ -53,13 +66,24 @@ def _atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
+def compress(body: bytes) -> bytes:
+    """zstd frame of ``body`` (content size recorded, no checksum: the sha256 is in the metadata).
+    The bytes are a pure function of the payload."""
+    params = zstandard.ZstdCompressionParameters.from_level(
+        ZSTD_LEVEL, window_log=ZSTD_WINDOW_LOG, enable_ldm=True, write_content_size=True, write_checksum=False)
+    return zstandard.ZstdCompressor(compression_params=params).compress(body)
+
+
 def archive_payload(raw_dir: Path, payload: RawPayload, *, observed_at: datetime | None = None) -> ArchivedPayload:
-    """Write the payload and its metadata; idempotent for the same bytes at the same time."""
+    """Write the payload and its metadata; idempotent for the same bytes at the same time (a copy
+    already archived in the older gzip format counts)."""
     digest = sha256_hex(payload.body)
     stamp = format_timestamp(observed_at or payload.fetched_at)
     stem = f"{stamp}__{digest[:12]}.{payload.ext}"
-    path = raw_dir / payload.source / f"{stem}.gz"
-    meta_path = path.with_name(f"{stem}.meta.json")
+    folder = raw_dir / payload.source
+    existing = [folder / f"{stem}{suffix}" for suffix in COMPRESSED_SUFFIXES]
+    path = next((p for p in existing if p.exists()), existing[0])
+    meta_path = folder / f"{stem}.meta.json"
     # The metadata goes first: a payload file is never left without its URL and status, even
     # when a run dies between the two writes (the next run completes whichever is missing).
     if not meta_path.exists():
@@ -74,18 +98,30 @@ def archive_payload(raw_dir: Path, payload: RawPayload, *, observed_at: datetime
         }
         _atomic_write(meta_path, json.dumps(meta, indent=2).encode())
     if not path.exists():
-        # mtime=0 keeps the gzip bytes a pure function of the payload.
-        _atomic_write(path, gzip.compress(payload.body, compresslevel=6, mtime=0))
+        _atomic_write(path, compress(payload.body))
     return ArchivedPayload(path=path, sha256=digest, bytes=len(payload.body))
 
 
 def read_archived(path: Path) -> bytes:
+    """The payload bytes of an archived (``.zst`` or ``.gz``) or plain file."""
     data = path.read_bytes()
-    return gzip.decompress(data) if path.suffix == ".gz" else data
+    if path.suffix == ".zst":
+        # A stream decompressor also reads frames written without a content size.
+        return zstandard.ZstdDecompressor().decompressobj().decompress(data)
+    if path.suffix == ".gz":
+        return gzip.decompress(data)
+    return data
+
+
+def payload_name(path: Path) -> str:
+    """The file name without its compression suffix (``<stamp>__<sha12>.<ext>``)."""
+    for suffix in COMPRESSED_SUFFIXES:
+        if path.name.endswith(suffix):
+            return path.name[: -len(suffix)]
+    return path.name
 
 
 def read_meta(path: Path) -> dict | None:
     """The sidecar metadata of an archived payload, if any."""
-    name = path.name[:-3] if path.name.endswith(".gz") else path.name
-    meta = path.with_name(f"{name}.meta.json")
+    meta = path.with_name(f"{payload_name(path)}.meta.json")
     return json.loads(meta.read_text()) if meta.exists() else None

@@ -1,6 +1,6 @@
 """Replay snapshot directories as if each file had been fetched at its timestamp.
 
-Layout: ``DIR/<source>/<UTC timestamp>[__anything].<ext>[.gz]``, timestamp like
+Layout: ``DIR/<source>/<UTC timestamp>[__anything].<ext>[.zst|.gz]``, timestamp like
 ``2025-06-21T231857Z``. Files of one source with the same timestamp form one batch (Vast
 pages). Batches are loaded in time order across all sources. ``.meta.json`` sidecars written by
 the raw archive restore the original URL, status and fetch time, so ``data/raw`` itself is a
@@ -22,7 +22,7 @@ from warehouse.archive import parse_timestamp, read_archived, read_meta
 from warehouse.db import write_connection
 from warehouse.ingest import SourceSummary, ingest_payloads
 
-_FILE = re.compile(r"^(?P<stamp>\d{4}-\d{2}-\d{2}T\d{6}Z)(?:__[^.]*)?\.(?P<ext>[a-z]+)(?:\.gz)?$")
+_FILE = re.compile(r"^(?P<stamp>\d{4}-\d{2}-\d{2}T\d{6}Z)(?:__[^.]*)?\.(?P<ext>[a-z]+)(?:\.zst|\.gz)?$")
 
 
 @dataclass(frozen=True)

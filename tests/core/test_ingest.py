@@ -51,7 +51,7 @@ def test_the_same_prices_seen_on_a_later_day_are_a_new_observation(settings, toy
 
 def test_payload_is_archived_before_parsing_even_when_it_does_not_parse(settings, toy_source):
     summary = ingest(settings, toy_source, [raw(b"<html>503 Service Unavailable</html>")])
-    archived = list((settings.raw_dir / "toy").glob("*.json.gz"))
+    archived = list((settings.raw_dir / "toy").glob("*.json.zst"))
     assert len(archived) == 1
     assert summary.errors and str(archived[0]) in summary.errors[0]
 
@@ -149,7 +149,7 @@ def test_a_database_error_mid_batch_rolls_the_whole_batch_back(settings):
         ingest(settings, pages, batch)
     assert rows(settings, "SELECT (SELECT count(*) FROM fetch_log), "
                           "(SELECT count(*) FROM gpu_observations)") == [(0, 0)]
-    assert len(list((settings.raw_dir / "toy").glob("*.gz"))) == 3  # archived all the same
+    assert len(list((settings.raw_dir / "toy").glob("*.zst"))) == 3  # archived all the same
 
 
 def test_a_locked_warehouse_costs_no_payload_and_does_not_raise(settings, monkeypatch, tmp_path):
@@ -176,4 +176,4 @@ def test_a_locked_warehouse_costs_no_payload_and_does_not_raise(settings, monkey
         holder.wait()
     assert summary.errors and "pricewatch replay" in summary.errors[0]
     assert f"locked by a python process (PID {holder.pid}: " in summary.errors[0]
-    assert len(list((settings.raw_dir / "toy").glob("*.gz"))) == 1
+    assert len(list((settings.raw_dir / "toy").glob("*.zst"))) == 1

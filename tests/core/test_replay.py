@@ -5,6 +5,7 @@ import gzip
 from datetime import datetime
 
 import pytest
+import zstandard
 
 from tests.core.conftest import TOY, toy_body
 from warehouse import replay as replay_module
@@ -36,6 +37,15 @@ def test_files_are_discovered_in_time_order_whatever_their_names_sort_as(tmp_pat
     found = discover(tmp_path)
     assert [(f.observed_at, f.ext) for f in found.files] == [
         (datetime(2026, 11, 1, 6), "json"), (datetime(2026, 11, 2, 6), "json")]
+
+
+def test_zstd_and_gzip_files_replay_alike(settings, tmp_path):
+    snaps = tmp_path / "snaps"
+    write(snaps, "2026-11-01T060000Z.json.gz", gzip.compress(toy_body(H100=2.0)))
+    write(snaps, "2026-11-02T060000Z.json.zst", zstandard.ZstdCompressor().compress(toy_body(H100=1.8)))
+    replay(settings, snaps)
+    assert rows(settings, "SELECT observed_at::DATE::VARCHAR, usd_per_gpu_hour FROM gpu_price_history ORDER BY 1") == [
+        ("2026-11-01", 2.0), ("2026-11-02", 1.8)]
 
 
 def test_unrecognised_names_and_folders_are_reported_not_loaded(tmp_path):

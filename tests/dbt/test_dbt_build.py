@@ -116,3 +116,55 @@ def test_on_a_cost_tie_the_cheapest_route_and_its_range_come_from_one_row(built)
     rows = _query(settings, "SELECT cheapest_route, usd_low, usd_mid, usd_high FROM marts.scenario_cost_trend "
                             "WHERE scenario = 'tie'")
     assert rows == [("a-route", 5.0, 10.0, 20.0)]
+
+
+MARTS = ("gpu_price_intervals", "token_price_intervals", "gpu_prices_daily", "price_changes")
+
+
+def _marts(settings: Settings) -> dict[str, list[tuple]]:
+    """Every mart's rows (without the build bookkeeping column last_fetch_id)."""
+    con = duckdb.connect(str(settings.db_path), read_only=True)
+    try:
+        return {t: con.execute(f"SELECT * EXCLUDE (last_fetch_id) FROM marts.{t} ORDER BY ALL" if t != "price_changes"
+                               else f"SELECT * FROM marts.{t} ORDER BY ALL").fetchall() for t in MARTS}
+    finally:
+        con.close()
+
+
+def _token_day(settings: Settings, day: datetime, usd: float, source: str = "together_pricing") -> None:
+    from scrapers.records import TokenPrice
+    from warehouse.load import FetchLogEntry, insert_fetch_log, load_token_prices
+
+    with write_connection(settings.db_path) as con:
+        fetch_id = insert_fetch_log(con, FetchLogEntry(source, "https://together.example/pricing", day, day,
+                                                       "replay", "ok", records_parsed=1))
+        as_of = day.date() if source == "curated_sheet" else None
+        load_token_prices(con, [TokenPrice("together", "llama-8b", "sft_lora", "training_per_1m_tokens", usd,
+                                           as_of=as_of)], day, source, fetch_id)
+
+
+@pytest.mark.slow
+def test_an_incremental_build_after_new_and_late_loads_equals_a_full_refresh(tmp_path):
+    settings = Settings(db_path=tmp_path / "pricewatch.duckdb", data_dir=tmp_path / "data")
+    write_runpod_days(tmp_path / "first", [{}, {}, h100_secure(2.09)])
+    replay(settings, tmp_path / "first")
+    for day, usd in ((21, 0.5), (22, 0.5), (23, 0.45)):
+        _token_day(settings, datetime(2025, 6, day, 23, 30), usd)
+    _token_day(settings, datetime(2025, 6, 10), 0.6, source="curated_sheet")
+    assert build_models(settings).startswith("dbt build: PASS=")
+
+    # new days (a type gone for two loads and back at a new price, prices changing and not) and
+    # a curated row dated before the built ones: each kind of change the incremental path
+    # handles (new loads continue each offering's last interval; the late row rebuilds its
+    # source whole)
+    write_runpod_days(tmp_path / "later", [{H100_SXM: None}, {H100_SXM: None}, h100_secure(2.5), {}], start=3)
+    replay(settings, tmp_path / "later")
+    for day, usd in ((25, 0.45), (26, 0.6)):
+        _token_day(settings, datetime(2025, 6, day, 23, 30), usd)
+    _token_day(settings, datetime(2025, 6, 5), 0.55, source="curated_sheet")
+    assert build_models(settings).startswith("dbt build: PASS=")
+    incremental = _marts(settings)
+
+    assert run_dbt(settings, ["build", "--full-refresh"]).ok
+    assert incremental == _marts(settings)
+    assert len(incremental["gpu_price_intervals"]) > 39 and len(incremental["price_changes"]) >= 3

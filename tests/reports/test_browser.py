@@ -1,5 +1,6 @@
 """The report opens in a real browser (headless Chromium, driven over the DevTools protocol):
-no console errors, no network request other than the file itself, every chart drawn, tables full.
+no console errors, no network request other than the file itself, every chart drawn (its SVG
+traces laid out on screen, with hover values), tables full.
 
 Needs /usr/bin/chromium (Debian package; `make test` installs it). Skipped when missing, except
 in CI (the CI environment variable is set), where a missing browser fails the test.
@@ -36,20 +37,26 @@ CHROMIUM_FLAGS = (
 
 PAGE_PROBE = """
 (() => {
-  const charts = [...document.querySelectorAll('div.js-chart')].map(gd => ({
-    id: gd.id,
-    traces: (gd.data || []).length,
-    svgs: gd.querySelectorAll('svg.main-svg').length,
-    drawn: gd.querySelectorAll('.scatterlayer .trace path, .scatterlayer .trace .point, canvas').length,
-  }));
+  const charts = [...document.querySelectorAll('.js-chart')].map(fig => {
+    const svg = fig.querySelector('svg.chart-svg');
+    const marks = svg ? [...svg.querySelectorAll('g.trace path')] : [];
+    return {
+      id: fig.id,
+      traces: svg ? svg.querySelectorAll('g.trace').length : 0,
+      svgs: svg ? 1 : 0,
+      // drawn: trace paths the browser actually laid out (a non-empty box on screen)
+      drawn: marks.filter(p => { const b = p.getBoundingClientRect(); return b.width + b.height > 0; }).length,
+      hovers: svg ? svg.querySelectorAll('.hover title').length : 0,
+      width: svg ? Math.round(svg.getBoundingClientRect().width) : 0,
+    };
+  });
   const tables = {};
   document.querySelectorAll('table[id]').forEach(t => { tables[t.id] = t.querySelectorAll('tbody tr').length; });
   document.querySelectorAll('div[id^="table-changes"] table').forEach(t => {
     tables[t.parentElement.id] = t.querySelectorAll('tbody tr').length; });
-  return {charts, tables, title: document.title, drawnFlag: document.body.dataset.chartsDrawn || null};
+  return {charts, tables, title: document.title, scripts: document.scripts.length};
 })()
 """
-
 
 def chromium_binary() -> str | None:
     for candidate in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")):
@@ -144,15 +151,9 @@ def open_in_chromium(page: Path, screenshot: Path | None, width: int = 1280) -> 
             cdp.send("Emulation.setDeviceMetricsOverride",
                      {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": False}, session=session)
             cdp.send("Page.navigate", {"url": page_url}, session=session)
-            cdp.wait_event("Page.loadEventFired")
-            deadline = time.monotonic() + 30
-            probe: dict[str, Any] = {}
-            while time.monotonic() < deadline:
-                probe = cdp.send("Runtime.evaluate", {"expression": PAGE_PROBE, "returnByValue": True},
-                                 session=session)["result"]["value"]
-                if probe.get("drawnFlag"):
-                    break
-                time.sleep(0.1)
+            cdp.wait_event("Page.loadEventFired")  # a static page: laid out and drawn by then
+            probe: dict[str, Any] = cdp.send("Runtime.evaluate", {"expression": PAGE_PROBE, "returnByValue": True},
+                                             session=session)["result"]["value"]
             if screenshot is not None:
                 size = cdp.send("Page.getLayoutMetrics", session=session)["cssContentSize"]
                 shot = cdp.send("Page.captureScreenshot", {
@@ -219,13 +220,14 @@ def test_report_opens_offline_with_every_chart_drawn_and_tables_filled(history, 
     assert page.console_errors == []
     assert [u for u in page.requests if not u.startswith("data:")] == [written.path.resolve().as_uri()]
     charts = page.probe["charts"]
-    assert page.probe["drawnFlag"] == str(len(charts))
+    assert page.probe["scripts"] == 0
     assert [c["id"] for c in charts] == [
         "chart-gpu-h100-sxm-80gb", "chart-gpu-a100-sxm-80gb", "chart-gpu-l40s-48gb", "chart-gpu-rtx-4090-24gb",
         "chart-gpu-v100-16gb", "chart-tokens-openai", "chart-tokens-together", "chart-scenarios", "chart-lifecycle",
     ]
     for chart in charts:
-        assert chart["traces"] > 0 and chart["svgs"] > 0 and chart["drawn"] > 0, chart
+        assert chart["traces"] > 0 and chart["svgs"] > 0 and chart["drawn"] >= chart["traces"], chart
+        assert chart["hovers"] > 0 and chart["width"] > 300, chart
     assert page.probe["tables"] == {
         "table-alerts": 3, "table-changes-1d": 2, "table-changes-30d": 4, "table-cheapest": 5,
         "table-offerings": 8, "table-tokens": 3, "table-scenarios": 2, "table-routes": 5,
@@ -243,4 +245,4 @@ def test_empty_report_opens_without_errors(empty, chromium, tmp_path):
 
     assert page.console_errors == []
     assert [u for u in page.requests if not u.startswith("data:")] == [written.path.resolve().as_uri()]
-    assert page.probe["charts"] == [] and page.probe["drawnFlag"] == "0"
+    assert page.probe["charts"] == [] and page.probe["scripts"] == 0

@@ -1,20 +1,30 @@
 -- The public SQL interface. Documented in docs/data_dictionary.md.
 
-CREATE OR REPLACE VIEW gpu_price_history AS
+-- The public columns of a GPU observation table (the history, or the latest observation of
+-- every offering): one list for gpu_price_history and gpu_prices_latest.
+CREATE OR REPLACE MACRO gpu_price_rows(observation_table) AS TABLE
 SELECT observed_at, provider, gpu_model, gpu_raw_name, gpu_count, tier, region,
        usd_per_gpu_hour, usd_per_instance_hour, source_fetch_id,
        offering_key, gpu_model IS NOT NULL AS gpu_known, vram_gb,
        offer_count, usd_per_gpu_hour_min, usd_per_gpu_hour_median
-FROM gpu_observations;
+FROM query_table(observation_table);
+
+CREATE OR REPLACE VIEW gpu_price_history AS
+SELECT * FROM gpu_price_rows('gpu_observations');
 
 -- Latest observation per offering. is_current: the offering was in its provider's latest load.
+-- Reads gpu_observations_latest (maintained at load time, one row per offering). Each provider's
+-- latest load is at or after the newest of its rows there, so the history scan for it starts at
+-- the oldest of those per-provider maxima (min/max statistics skip every older row group).
 CREATE OR REPLACE VIEW gpu_prices_latest AS
-WITH latest_load AS (
-    SELECT provider, max(observed_at) AS provider_latest FROM gpu_observations GROUP BY provider
+WITH newest AS (
+    SELECT provider, max(observed_at) AS newest FROM gpu_observations_latest GROUP BY provider
+), latest_load AS (
+    SELECT provider, max(observed_at) AS provider_latest FROM gpu_observations
+    WHERE observed_at >= (SELECT min(newest) FROM newest) GROUP BY provider
 )
 SELECT h.*, h.observed_at = l.provider_latest AS is_current
-FROM gpu_price_history h JOIN latest_load l USING (provider)
-QUALIFY row_number() OVER (PARTITION BY h.provider, h.offering_key ORDER BY h.observed_at DESC) = 1;
+FROM gpu_price_rows('gpu_observations_latest') h JOIN latest_load l USING (provider);
 
 CREATE OR REPLACE VIEW token_price_history AS
 SELECT observed_at, provider, model, method, price_kind, usd, source, source_url, source_fetch_id

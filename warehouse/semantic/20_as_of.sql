@@ -4,12 +4,20 @@
 
 -- GPU offerings listed in each provider's last load before `cutoff` (an offering its provider
 -- stopped listing is gone, not "still at its old price").
+-- `bound`: each provider's last load before `cutoff` is at or after its newest row before `cutoff`
+-- in gpu_observations_latest (-infinity when it has none there), so no row older than the least
+-- of those is read: for a recent cutoff, min/max statistics skip all but the last row groups.
 CREATE OR REPLACE MACRO gpu_offerings_as_of(cutoff) AS TABLE
-WITH loads AS (
+WITH bound AS (
+    SELECT coalesce(min(coalesce(newest, TIMESTAMP '-infinity')), TIMESTAMP '-infinity') AS since FROM (
+        SELECT max(observed_at) FILTER (WHERE observed_at < cutoff) AS newest
+        FROM gpu_observations_latest GROUP BY provider)
+), loads AS (
     SELECT provider, max(observed_at) AS last_load FROM gpu_observations
-    WHERE observed_at < cutoff GROUP BY provider
+    WHERE observed_at < cutoff AND observed_at >= (SELECT since FROM bound) GROUP BY provider
 )
-SELECT h.* FROM gpu_price_history h JOIN loads l ON h.provider = l.provider AND h.observed_at = l.last_load;
+SELECT h.* FROM gpu_price_history h JOIN loads l ON h.provider = l.provider AND h.observed_at = l.last_load
+WHERE h.observed_at >= (SELECT since FROM bound);
 
 -- Token prices in each source's last load before `cutoff`; for the dated curated sheet (whose
 -- rows carry their own as-of date) the newest row per price line before `cutoff`.

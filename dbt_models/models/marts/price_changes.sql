@@ -1,5 +1,7 @@
 -- Every price change (GPU offerings and token price lines): old and new price, absolute and
--- percent change, at the observation time of the new price.
+-- percent change, at the observation time of the new price. A view over the interval marts (a
+-- window per offering over their rows), so a build has nothing to recompute here.
+{{ config(materialized='view') }}
 with gpu as (
     select
         'gpu'             as asset,
