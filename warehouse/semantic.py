@@ -4,7 +4,7 @@ Tables, sequences and data changes are versioned migrations (``warehouse/migrati
 views and macros built on them live once, in ``warehouse/semantic/NN_name.sql`` (applied in name
 order, each ``CREATE OR REPLACE``), so a view has one definition in the repository and an
 upgrade never leaves an old copy in force. Macros that encode a Python vocabulary are generated
-from it here (``source_rank`` from ``scrapers.registry``).
+from it here (``source_rank`` and ``catalog_provider`` from ``scrapers.registry``).
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from scrapers.registry import source_names, source_rank
+from scrapers.registry import PROVIDER_ALIASES, source_names, source_rank
 
 SEMANTIC_DIR = Path(__file__).parent / "semantic"
 
@@ -35,6 +35,14 @@ def source_rank_macro() -> str:
     return f"CREATE OR REPLACE MACRO source_rank(src) AS CASE {arms} ELSE {default} END;"
 
 
+def catalog_provider_macro() -> str:
+    """``catalog_provider(name)``: pricewatch's provider id for a catalogue folder or marketplace
+    name, generated from ``scrapers.registry.provider_id`` (``vast`` -> ``vastai``...)."""
+    arms = " ".join(f"WHEN {_sql_literal(alias)} THEN {_sql_literal(target)}"
+                    for alias, target in sorted(PROVIDER_ALIASES.items()))
+    return f"CREATE OR REPLACE MACRO catalog_provider(name) AS CASE lower(name) {arms} ELSE lower(name) END;"
+
+
 def semantic_files() -> list[Path]:
     return sorted(SEMANTIC_DIR.glob("*.sql"))
 
@@ -44,6 +52,7 @@ def apply_semantic_layer(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(source_rank_macro())
+        con.execute(catalog_provider_macro())
         for path in semantic_files():
             con.execute(path.read_text())
     except BaseException:

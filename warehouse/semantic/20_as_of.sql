@@ -2,14 +2,30 @@
 -- cross-check view and drift (docs/data_dictionary.md, "As-of helpers").
 -- source_rank(src) is generated from scrapers.registry.source_rank (warehouse/semantic.py).
 
--- GPU offerings listed in each provider's last load before `cutoff` (an offering its provider
--- stopped listing is gone, not "still at its old price").
+-- GPU offerings listed in each feed's last load before `cutoff` (an offering its feed stopped
+-- listing is gone, not "still at its old price"). A feed is one collector, and for a multi-cloud
+-- catalogue one catalogue folder. A provider seen by several feeds is read from the best one
+-- (the one source-ranking rule): its own collector first (source_rank), then its own catalogue
+-- folder before a marketplace reselling it (catalog_provider), then the freshest load.
 CREATE OR REPLACE MACRO gpu_offerings_as_of(cutoff) AS TABLE
 WITH loads AS (
-    SELECT provider, max(observed_at) AS last_load FROM gpu_observations
-    WHERE observed_at < cutoff GROUP BY provider
+    SELECT coalesce(source, provider) AS source, coalesce(catalog, '') AS feed, max(observed_at) AS last_load
+    FROM gpu_observations WHERE observed_at < cutoff GROUP BY ALL
+), listed AS (
+    SELECT h.*, coalesce(h.catalog, '') AS _feed FROM gpu_price_history h JOIN loads l
+      ON h.source = l.source AND coalesce(h.catalog, '') = l.feed AND h.observed_at = l.last_load
+), best AS (
+    SELECT provider, source, _feed FROM listed
+    QUALIFY row_number() OVER (
+        PARTITION BY provider
+        ORDER BY source_rank, (catalog IS NOT NULL AND catalog_provider(catalog) <> provider),
+                 observed_at DESC, source, _feed) = 1
 )
-SELECT h.* FROM gpu_price_history h JOIN loads l ON h.provider = l.provider AND h.observed_at = l.last_load;
+SELECT listed.* EXCLUDE (_feed) FROM listed JOIN best USING (provider, source, _feed);
+
+-- What is offered now: each provider from its best feed (gpu_offerings_as_of with no cutoff).
+CREATE OR REPLACE VIEW gpu_offerings_current AS
+SELECT * FROM gpu_offerings_as_of(TIMESTAMP '9999-12-31');
 
 -- Token prices in each source's last load before `cutoff`; for the dated curated sheet (whose
 -- rows carry their own as-of date) the newest row per price line before `cutoff`.
