@@ -359,16 +359,16 @@ def normalise(provider: str, raw_name: str, vram_gb: float | None = None) -> str
     if exact is None and name in CANONICAL_NAMES:
         exact = name
     if exact is not None:
-        if vram_gb is None or _close(vram_gb, NOMINAL_VRAM_GB[exact]):
-            return exact
-        family = _FAMILY_OF_NAME[exact]
-        snapped = snap_vram(family, vram_gb)
-        return FAMILIES[family][snapped] if snapped is not None else None
+        return _resize(exact, vram_gb)
 
     cleaned = _clean(name)
     family = _family_of_clean(provider, cleaned)
-    if family is None:
-        return None
+    return None if family is None else _size(provider, family, cleaned, vram_gb)
+
+
+def _size(provider: str, family: str, cleaned: str, vram_gb: float | None) -> str | None:
+    """The family member: the size in the name (checked against the measured VRAM), else the
+    measured VRAM snapped to a nominal size, else the family's only size."""
     sizes = FAMILIES[family]
     in_name = [int(m) for m in _VRAM_IN_NAME.findall(cleaned) if int(m) in sizes]
     if in_name:
@@ -384,6 +384,16 @@ def normalise(provider: str, raw_name: str, vram_gb: float | None = None) -> str
     if provider == "lambda" and family in ("A100 SXM", "A100 PCIe"):
         return sizes[40]
     return None
+
+
+def _resize(name: str, vram_gb: float | None) -> str | None:
+    """A canonical name checked against the measured VRAM: itself when it fits, the family's
+    other size when that fits, else None (a mislabel)."""
+    if vram_gb is None or _close(vram_gb, NOMINAL_VRAM_GB[name]):
+        return name
+    family = _FAMILY_OF_NAME[name]
+    snapped = snap_vram(family, vram_gb)
+    return FAMILIES[family][snapped] if snapped is not None else None
 
 
 def _close(vram_gb: float, nominal: int) -> bool:

@@ -20,6 +20,7 @@ from scrapers.records import FetchFailure, ParseResult, RawPayload
 from warehouse import load
 from warehouse.archive import archive_payload
 from warehouse.db import transaction
+from warehouse.market import aggregate_market, providers_of
 
 
 @dataclass
@@ -102,6 +103,7 @@ def ingest_payloads(
     archived = {id(item): archive_payload(raw_dir, item, observed_at=observed_at)
                 for item in items if isinstance(item, RawPayload)}
     summary = SourceSummary(source.name)
+    market: set[str] = set()  # providers whose marketplace offers this batch loaded
     with transaction(con):
         for item in items:
             if isinstance(item, FetchFailure):
@@ -138,6 +140,7 @@ def ingest_payloads(
             entry.warnings = result.warnings or None
             fetch_id = load.insert_fetch_log(con, entry)
             added = _load_records(con, source.name, result, observed_at, fetch_id)
+            market |= providers_of(result.market_offers)
             load.update_fetch_counts(con, fetch_id, added)
             summary.parsed += 1
             summary.added += added
@@ -145,6 +148,11 @@ def ingest_payloads(
             summary.warnings += result.warnings
             if entry.outcome == "empty":
                 summary.warnings.append(entry.error or "")
+        if market and summary.errors:
+            summary.warnings.append(f"{source.name}: per-model market statistics not computed for this load: "
+                                    "some pages failed, so the market was not read whole")
+        elif market:
+            summary.added += aggregate_market(con, observed_at, sorted(market))
     if summary.parsed and not summary.records and not summary.skipped:
         summary.errors.append(f"{source.name}: no records in any of {summary.parsed} payload(s) "
                               "(empty market or changed page?)")
