@@ -290,7 +290,7 @@ _PROVIDER_DEFAULT_FAMILY: dict[str, dict[str, str]] = {
 }
 
 _STRIP = re.compile(r"\b(NVIDIA|GEFORCE|TESLA|AMD|INSTINCT|INTEL|HABANA)\b")
-_VRAM_IN_NAME = re.compile(r"(\d{1,3})\s*GB\b")
+_VRAM_IN_NAME = re.compile(r"(?<!\d)(\d{1,3})\s*GB\b")
 _LAMBDA_INSTANCE = re.compile(r"^GPU_\d+X_")
 _BARE = re.compile(r"\b(A100|H100)\b")
 # Names written without spaces in catalogues ("RTX4090", "RTXA6000", "RTXPRO6000S", "GAUDI2").

@@ -74,7 +74,8 @@ def _record_failure(con: duckdb.DuckDBPyConnection, entry: load.FetchLogEntry) -
 def _parse(source: Source, item: RawPayload, entry: load.FetchLogEntry, origin: str) -> ParseResult | None:
     """Parse, recording a parse error (never raising) on the log entry."""
     try:
-        result = source.parse(item.body, ext=item.ext, origin=origin)
+        extra = {"url": item.url} if source.parse_takes_url else {}
+        result = source.parse(item.body, ext=item.ext, origin=origin, **extra)
     except ParseError as exc:
         entry.outcome, entry.error = "parse_error", str(exc.at(origin))
         return None

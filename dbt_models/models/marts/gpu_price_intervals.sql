@@ -1,3 +1,5 @@
 -- SCD2 GPU price history: one row per offering per unchanged price (valid_to NULL while current).
-{{ price_intervals(ref('stg_gpu_observations'), 'usd_per_gpu_hour', 'provider',
-                   ['offering_key', 'gpu_model', 'tier', 'gpu_count', 'region']) }}
+-- An offering vanishes when a later load of its feed (one collector; for a catalogue, one
+-- catalogue folder) no longer lists it: another feed's load of the same provider says nothing.
+{{ price_intervals(ref('stg_gpu_observations'), 'usd_per_gpu_hour', 'feed_id',
+                   ['provider', 'source', 'offering_key', 'gpu_model', 'tier', 'gpu_count', 'region']) }}
