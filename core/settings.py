@@ -7,6 +7,8 @@ Everything has a default that works on a fresh clone; environment variables over
 * ``PRICEWATCH_REPORTS_DIR``   report output folder (default ``reports/out``)
 * ``PRICEWATCH_ALERT_URLS``    space-separated apprise URLs for alert delivery
 * ``LAMBDA_API_KEY``           switches the Lambda collector from the pricing page to the API
+* ``RUNPOD_API_KEY``           switches RunPod from the (retiring) GraphQL API to the REST v2 catalogue
+* ``GITHUB_TOKEN``             raises the GitHub API rate limit for ``pricewatch backfill``
 * ``PRICEWATCH_SNAPSHOTS_DIR`` offline snapshot folder (default: the bundled ``snapshots/``)
 * ``PRICEWATCH_HTTP_RETRIES``  retries per request on 429/5xx/connection errors (default 3)
 """
@@ -27,6 +29,8 @@ class Settings:
     snapshots_dir: Path = BUNDLED_SNAPSHOTS
     alert_urls: tuple[str, ...] = ()
     lambda_api_key: str | None = field(default=None, repr=False)
+    runpod_api_key: str | None = field(default=None, repr=False)
+    github_token: str | None = field(default=None, repr=False)
     http_timeout_s: float = 20.0
     http_retries: int = 3
 
@@ -48,6 +52,8 @@ class Settings:
             snapshots_dir=Path(env.get("PRICEWATCH_SNAPSHOTS_DIR", str(BUNDLED_SNAPSHOTS))),
             alert_urls=tuple(env.get("PRICEWATCH_ALERT_URLS", "").split()),
             lambda_api_key=env.get("LAMBDA_API_KEY") or None,
+            runpod_api_key=env.get("RUNPOD_API_KEY") or None,
+            github_token=env.get("GITHUB_TOKEN") or None,
             http_retries=int(env.get("PRICEWATCH_HTTP_RETRIES", "3")),
         )
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from scrapers.base import Source
-from scrapers.errors import ParseError
+from scrapers.errors import ParseError, SourceRetired
 from scrapers.records import FetchFailure, ParseResult, RawPayload
 from warehouse import load
 from warehouse.archive import archive_payload
@@ -76,6 +76,9 @@ def _parse(source: Source, item: RawPayload, entry: load.FetchLogEntry, origin: 
     try:
         extra = {"url": item.url} if source.parse_takes_url else {}
         result = source.parse(item.body, ext=item.ext, origin=origin, **extra)
+    except SourceRetired as exc:
+        entry.outcome, entry.error = "retired", str(exc.at(origin))
+        return None
     except ParseError as exc:
         entry.outcome, entry.error = "parse_error", str(exc.at(origin))
         return None
