@@ -15,7 +15,7 @@ from pricewatch.output import FORMATS, render
 from warehouse.db import WarehouseLocked, WarehouseMissing, read_connection
 
 # Modules that add their own commands with ``register(group)``.
-COMMAND_MODULES = ("pricewatch.cli_costs", "pricewatch.cli_alerts", "pricewatch.cli_report")
+COMMAND_MODULES = ("pricewatch.cli_costs", "pricewatch.cli_alerts", "pricewatch.cli_report", "pricewatch.cli_market")
 
 class FriendlyGroup(click.Group):
     """Turns the warehouse's expected failures into one clear line and exit code 2."""
