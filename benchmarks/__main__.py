@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import bench_load, bench_peers, bench_queries, bench_replay
+from benchmarks import bench_catalogue, bench_load, bench_peers, bench_queries, bench_replay
 
 BENCHES = {"load": bench_load.main, "queries": bench_queries.main, "replay": bench_replay.main,
-           "peers": bench_peers.main}
+           "peers": bench_peers.main, "catalogue": bench_catalogue.main}
 
 if __name__ == "__main__":
     wanted = sys.argv[1:] or list(BENCHES)

@@ -37,7 +37,10 @@ def synthetic_offers(n: int, seed: int = 7) -> list[MarketOffer]:
 def naive_insert(con, offers: list[MarketOffer], observed_at: datetime) -> None:
     for o in offers:
         con.execute(
-            "INSERT INTO market_offers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO market_offers (observed_at, provider, offer_id, machine_id, gpu_model, gpu_raw_name, "
+            "gpu_count, tier, usd_per_gpu_hour, usd_per_instance_hour, vram_gb, reliability, verified, location, "
+            "source_fetch_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [observed_at, o.provider, o.offer_id, o.machine_id, o.gpu_model, o.gpu_raw_name, o.gpu_count, o.tier,
              o.usd_per_gpu_hour, o.usd_per_instance_hour, o.vram_gb, o.reliability, o.verified, o.location, 1])
 

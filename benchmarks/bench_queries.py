@@ -9,7 +9,9 @@ from warehouse.db import write_connection
 
 # 10,000,000 rows = 730 half-daily loads x 13,699 offerings (3 providers, many GPU/tier/region combos).
 BUILD_SQL = """
-INSERT INTO gpu_observations
+INSERT INTO gpu_observations (observed_at, provider, offering_key, gpu_model, gpu_raw_name, gpu_count, tier, region,
+                              usd_per_gpu_hour, usd_per_instance_hour, vram_gb, offer_count, usd_per_gpu_hour_min,
+                              usd_per_gpu_hour_median, source_fetch_id)
 SELECT TIMESTAMP '2025-01-01 06:00' + to_hours(12 * t) AS observed_at,
        ['runpod', 'vastai', 'lambda'][1 + o % 3] AS provider,
        'offering-' || o AS offering_key,
