@@ -20,17 +20,25 @@ def ran(tmp_path_factory, cli):
 def test_offline_run_succeeds_and_prints_a_summary_for_every_source(ran):
     _, _, result = ran
     assert result.returncode == 0, result.stderr[-2000:]
-    for source in ("runpod", "vastai", "lambda", "openai_deprecations", "curated_sheet"):
+    for source in ("runpod", "vastai", "lambda", "skypilot_catalog", "openai_deprecations", "curated_sheet"):
         assert f"| {source} |" in result.stdout
     for step in ("reprice", "dbt", "alerts", "report"):
         assert f"| {step} | yes |" in result.stdout
 
 
-def test_after_the_run_sql_shows_all_three_gpu_providers(ran, cli):
+def test_after_the_run_the_gpu_market_spans_15_providers_and_50_models_each_row_with_its_source(ran, cli):
     _, env, _ = ran
-    result = cli("sql", "select provider, count(*) as n from gpu_price_history group by 1 order by 1",
-                 "--format", "json", env=env)
-    assert [row["provider"] for row in json.loads(result.stdout)] == ["lambda", "runpod", "vastai"]
+    result = cli("sql", "select count(distinct provider) as providers, count(distinct gpu_model) as models, "
+                        "count(*) filter (where source is null or provider is null) as unlabelled "
+                        "from gpu_prices_latest", "--format", "json", env=env)
+    [row] = json.loads(result.stdout)
+    assert row["providers"] >= 15 and row["models"] >= 50 and row["unlabelled"] == 0
+
+
+def test_after_the_run_the_providers_own_collectors_and_the_catalogue_are_both_there(ran, cli):
+    _, env, _ = ran
+    result = cli("sql", "select distinct source from gpu_price_history order by 1", "--format", "json", env=env)
+    assert [row["source"] for row in json.loads(result.stdout)] == ["lambda", "runpod", "skypilot_catalog", "vastai"]
 
 
 def test_after_the_run_scenarios_lists_the_catalogue_with_cheapest_routes(ran, cli):
