@@ -9,7 +9,7 @@ from warehouse.db import read_connection
 
 pytestmark = pytest.mark.slow
 
-ALL_PROVIDERS = {"runpod", "vastai", "lambda"}
+ALL_PROVIDERS = {"runpod", "vastai", "lambda", "skypilot_catalog"}  # the GPU sources (collectors)
 
 
 def providers_mock() -> respx.MockRouter:
@@ -22,7 +22,7 @@ def providers_mock() -> respx.MockRouter:
 
 def provider_counts(settings) -> dict[str, int]:
     with read_connection(settings.db_path) as con:
-        return dict(con.execute("SELECT provider, count(*) FROM gpu_price_history GROUP BY 1").fetchall())
+        return dict(con.execute("SELECT source, count(*) FROM gpu_price_history GROUP BY 1").fetchall())
 
 
 def artifact(key: str) -> str:
