@@ -198,3 +198,32 @@ def test_the_normaliser_is_cached():
 def test_a_nonsense_vram_is_ignored_not_trusted(vram):
     assert normalise("vastai", "RTX 4090", vram) is None  # two sizes, none measured
     assert normalise("runpod", "NVIDIA L40S", vram) == "L40S 48GB"
+
+
+def _catalogue_accelerators(cloud: str) -> list[str]:
+    import ast
+    import csv
+
+    from tests.scrapers.conftest import GPU_FIXTURES
+
+    with (GPU_FIXTURES / "skypilot_catalog_v8_common_accelerators.csv").open(newline="") as handle:
+        return [row["AcceleratorName"] for row in csv.DictReader(handle) if cloud in ast.literal_eval(row["Clouds"])]
+
+
+# SkyPilot strips the form factor from these (its fetcher drops SXM4/PCIE/NVL); Vast's own names
+# carry it ("A100 SXM4", "H100 NVL"), and those map (test_vast_names_with_measured_vram).
+_MERGED_BY_SKYPILOT = {"A100", "H100"}
+
+
+@pytest.mark.parametrize("name", [n for n in _catalogue_accelerators("Vast") if n not in _MERGED_BY_SKYPILOT])
+def test_every_name_the_catalogue_lists_for_vast_belongs_to_a_gpu_family(name):
+    # SkyPilot writes Vast's names without spaces (RTX3060, RTXPRO6000WS, GTX1660S)
+    from scrapers.gpu_names import family_of
+
+    assert family_of("vastai", name) is not None
+
+
+def test_the_names_skypilot_merged_are_unknown_without_their_form_factor():
+    from scrapers.gpu_names import family_of
+
+    assert {n for n in _catalogue_accelerators("Vast") if family_of("vastai", n) is None} == _MERGED_BY_SKYPILOT
