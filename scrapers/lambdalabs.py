@@ -254,6 +254,9 @@ def parse_api(body: bytes, *, origin: str = "<payload>") -> ParseResult:
         raise ParseError(NAME, "data", "missing or not an object of instance types", origin)
     result: ParseResult = ParseResult()
     seen: set[str] = set()
+    if data and not any(isinstance(v, dict) and "regions_with_capacity_available" in v for v in data.values()):
+        result.warnings.append("schema drift: no instance type has 'regions_with_capacity_available'; "
+                               "availability not recorded")
     for name in sorted(data):
         path = f"data.{name}"
         itype = _required(data[name], "instance_type", path, origin)

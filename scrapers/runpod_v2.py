@@ -78,6 +78,10 @@ def parse_v2(doc: dict[str, Any], *, origin: str, url: str | None) -> ParseResul
     cloud = cloud_of(url)
     tier = CLOUDS[cloud]  # also the name of the GpuType flag "offered in this cloud"
     result = ParseResult()
+    asked = "AVAILABILITY" in (url or "").upper()
+    if asked and doc["gpus"] and not any(isinstance(g, dict) and "availability" in g for g in doc["gpus"]):
+        result.warnings.append("schema drift: include=AVAILABILITY was asked for but no GPU type has "
+                               "'availability'; stock not recorded")
     for i, gpu in enumerate(doc["gpus"]):
         path = f"gpus[{i}]"
         if not isinstance(gpu, dict):

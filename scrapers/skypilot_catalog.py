@@ -83,6 +83,9 @@ _NUMBER = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
 # Read when present: SpotPrice, GpuInfo, vCPUs, MemoryGiB, StorageGiB (hyperbolic), UpstreamCloudId.
 REQUIRED_COLUMNS = ("InstanceType", "AcceleratorName", "AcceleratorCount", "Price", "Region")
 
+# Columns every SkyPilot vms.csv has had, and what is lost without them.
+_EXPECTED_COLUMNS = (("SpotPrice", "spot prices"), ("GpuInfo", "GPU memory"), ("vCPUs", "vCPUs"),
+                     ("MemoryGiB", "RAM"))
 _CLOUD_IN_URL = re.compile(r"/catalogs/v\d+/(?P<cloud>[A-Za-z0-9_.-]+)/vms\.csv")
 _CLOUD_IN_NAME = re.compile(r"__(?P<cloud>[A-Za-z][A-Za-z0-9_-]*)\.csv(?:\.gz)?$")
 _CLOUD_IN_FIXTURE = re.compile(r"(?:^|/)(?P<cloud>[a-z][a-z0-9-]*)_vms(?:_[a-z_]+)?\.csv$")
@@ -280,7 +283,9 @@ def parse(body: bytes, *, ext: str = "csv", origin: str = "<payload>", url: str 
                                         ".../catalogs/v8/<cloud>/vms.csv or a file named <timestamp>__<cloud>.csv",
                          origin)
     table = _read_table(body, origin)
-    result = ParseResult()
+    result = ParseResult(warnings=[
+        f"schema drift: no column {column!r} in this catalogue; {what} not recorded"
+        for column, what in _EXPECTED_COLUMNS if column not in table.column_names])
     table, count = _gpu_rows(table, result)
     if table.num_rows == 0:
         return result

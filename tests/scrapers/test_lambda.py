@@ -154,6 +154,15 @@ def test_without_a_capacity_list_nothing_is_said():
     assert (offer.available, offer.available_in) == (None, None)
 
 
+def test_an_api_answer_without_any_capacity_list_warns_of_schema_drift():
+    doc = json.loads(gpu_fixture(API))
+    for entry in doc["data"].values():
+        del entry["regions_with_capacity_available"]
+    result = lambdalabs.parse(json.dumps(doc).encode(), ext="json")
+    assert "schema drift: no instance type has 'regions_with_capacity_available'; availability not recorded" \
+        in result.warnings
+
+
 def test_api_instance_shape_is_kept():
     # gpu_8x_v100: "specs": {"vcpus": 92, "memory_gib": 448, "gpus": 8} (no storage_gib in this file)
     offer = by_key(lambdalabs.parse(gpu_fixture(API), ext="json"))["8x V100 16GB|on_demand"]

@@ -80,6 +80,15 @@ def test_without_include_availability_nothing_is_said_about_stock():
     assert (offer.available, offer.stock, offer.available_in) == (None, None, None)
 
 
+def test_asked_for_availability_but_none_came_is_schema_drift():
+    doc = json.loads(gpu_fixture(SPEC_EXAMPLE))
+    del doc["gpus"][0]["availability"], doc["gpus"][0]["dataCenters"]
+    result = runpod.parse(json.dumps(doc).encode(), url=SECURE_URL)
+    assert result.warnings == ["schema drift: include=AVAILABILITY was asked for but no GPU type has "
+                               "'availability'; stock not recorded"]
+    assert runpod.parse(gpu_fixture(SPEC_EXAMPLE), url=SECURE_URL).warnings == []
+
+
 def test_a_cloud_the_gpu_is_not_offered_in_gives_nothing():
     assert runpod.parse(example(community=False), url=COMMUNITY_URL).gpu_offers == []
 

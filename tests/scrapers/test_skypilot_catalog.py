@@ -315,3 +315,11 @@ def test_a_storage_column_where_a_cloud_has_one_is_the_disk_size():
 
 def test_seewebs_rtx6000_with_24gb_is_the_quadro():
     assert offers("seeweb")["seeweb/ECS1GPU 24GB@it-fr2|on_demand"]["gpu_model"] == "Quadro RTX 6000 24GB"
+
+
+def test_a_catalogue_without_a_column_every_version_has_had_warns_of_schema_drift():
+    text = body("verda").decode().replace(",SpotPrice\r\n", ",Spot\r\n", 1)
+    result = catalog.parse(text.encode(), url=catalog.raw_url("verda"))
+    assert "schema drift: no column 'SpotPrice' in this catalogue; spot prices not recorded" in result.warnings
+    assert not [k for k in result.gpu_offers["offering_key"].to_pylist() if k.endswith("|spot")]
+    assert parsed("verda").warnings[0].startswith("unknown GPU name")  # the real file: no drift

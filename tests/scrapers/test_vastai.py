@@ -363,3 +363,12 @@ def test_still_rate_limited_on_a_later_page_stops_the_paging(client, monkeypatch
         mock.post(vastai.URL).mock(side_effect=lambda request: next(answers))
         items = vastai.fetch(client, None)
     assert [i.status for i in items] == [200, 429]
+
+
+def test_a_market_without_min_bid_warns_that_bids_are_not_recorded():
+    doc = json.loads(gpu_fixture(SYNTHETIC))
+    for offer in doc["offers"]:
+        del offer["min_bid"]
+    result = vastai.parse(json.dumps(doc).encode(), ext="json")
+    assert "schema drift: no offer has 'min_bid'; interruptible bids not recorded" in result.warnings
+    assert not any("drift" in w for w in vastai.parse(gpu_fixture(SYNTHETIC), ext="json").warnings)
