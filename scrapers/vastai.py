@@ -275,7 +275,8 @@ def parse(body: bytes, *, ext: str = "json", origin: str = "<payload>") -> Parse
     gpu_ram, min_bid, vcpus = optional("gpu_ram", minimum=1.0), optional("min_bid"), optional("cpu_cores_effective")
     ram_mb, disk = optional("cpu_ram"), optional("disk_space")
 
-    for key, what in (("min_bid", "interruptible bids"), ("gpu_ram", "VRAM (models sold in several sizes stay unknown)")):
+    for key, what in (("min_bid", "interruptible bids"),
+                      ("gpu_ram", "VRAM (models sold in several sizes stay unknown)")):
         if all(key not in o for o in offers):
             result.warnings.append(f"schema drift: no offer has '{key}'; {what} not recorded")
     keep, per_gpu = _keep_mask(result, offers, ids, names, count, lambda n: pc.divide(dph_base, n))
