@@ -24,7 +24,7 @@ run: env
 
 ## test: the whole test suite (installs headless Chromium for the report test when missing)
 test: env chromium imports
-	$(UV) run --frozen pytest -q
+	PRICEWATCH_REQUIRE_BROWSER=1 $(UV) run --frozen pytest -q
 
 ## imports: the layer contract (CLI > flows > reports > drift > cost_engine > warehouse > scrapers > core)
 imports: env
@@ -42,7 +42,7 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing headless Chromium (Debian package) for the report browser test"; \
 	  (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || \
-	  echo "warning: could not install chromium; browser tests will be skipped"; }
+	  echo "warning: could not install chromium; the browser test will fail under make test"; }
 
 ## bench: benchmarks (prints throughput and ratios)
 bench: env

@@ -1,24 +1,88 @@
-"""Runtime settings: where the warehouse, raw archive, snapshots and reports live.
+"""Runtime settings: one home for every path, every value validated where it is read.
 
-Everything has a default that works on a fresh clone; environment variables override:
+Where things live is decided once, here, and every path is absolute from then on:
 
-* ``PRICEWATCH_DB``            DuckDB file (default ``data/pricewatch.duckdb``)
-* ``PRICEWATCH_DATA_DIR``      data folder holding ``raw/`` (default ``data``)
-* ``PRICEWATCH_REPORTS_DIR``   report output folder (default ``reports/out``)
-* ``PRICEWATCH_ALERT_URLS``    space-separated apprise URLs for alert delivery
-* ``LAMBDA_API_KEY``           switches the Lambda collector from the pricing page to the API
-* ``RUNPOD_API_KEY``           switches RunPod from the (retiring) GraphQL API to the REST v2 catalogue
-* ``GITHUB_TOKEN``             raises the GitHub API rate limit for ``pricewatch backfill``
-* ``PRICEWATCH_SNAPSHOTS_DIR`` offline snapshot folder (default: the bundled ``snapshots/``)
-* ``PRICEWATCH_HTTP_RETRIES``  retries per request on 429/5xx/connection errors (default 3)
+* ``PRICEWATCH_HOME`` set: everything lives in that folder (``<home>/pricewatch.duckdb``,
+  ``<home>/raw/``, ``<home>/alerts.jsonl``, ``<home>/reports/``, ``<home>/published/``), and
+  ``<home>/pricewatch.toml``, when present, may set any value below (relative paths in it are
+  relative to the home).
+* unset: the repository layout relative to the working directory, as ``make run`` uses it
+  (``data/pricewatch.duckdb``, ``data/raw/``, ``reports/out/``), resolved to absolute paths.
+
+Environment variables override the config file, which overrides the defaults; a relative path
+is relative to the home (to the working directory when no home is set):
+
+* ``PRICEWATCH_DB``              DuckDB file (default ``<data dir>/pricewatch.duckdb``)
+* ``PRICEWATCH_DATA_DIR``        holds ``raw/`` and ``alerts.jsonl`` (default ``<home>`` or ``data``)
+* ``PRICEWATCH_REPORTS_DIR``     report output folder (default ``<home>/reports`` or ``reports/out``)
+* ``PRICEWATCH_SNAPSHOTS_DIR``   offline snapshot folder (default: the bundled ``snapshots/``)
+* ``PRICEWATCH_ALERT_URLS``      space-separated apprise URLs for alert delivery
+* ``PRICEWATCH_HTTP_RETRIES``    retries per request on 429/5xx/connection errors (0-10, default 3)
+* ``PRICEWATCH_HTTP_TIMEOUT_S``  seconds per HTTP request (default 20)
+* ``PRICEWATCH_LOCK_WAIT_S``     how long a writer waits for the warehouse lock (default 30)
+* ``PRICEWATCH_SQL_TIMEOUT_S``   default ``pricewatch sql --timeout`` (default 60)
+* ``PRICEWATCH_SQL_MEMORY_LIMIT`` memory cap of ``pricewatch sql`` (default a quarter of the RAM)
+* ``LAMBDA_API_KEY``             switches the Lambda collector from the pricing page to the API
+* ``RUNPOD_API_KEY``             switches RunPod from the (retiring) GraphQL API to the REST v2 catalogue
+* ``GITHUB_TOKEN``               raises the GitHub API rate limit for ``pricewatch backfill``
+
+A bad value raises ``SettingsError`` whose message is one line naming the variable (or config
+key), the value and the valid range.
 """
 from __future__ import annotations
 
+import difflib
+import math
 import os
+import re
+import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from core.paths import BUNDLED_SNAPSHOTS
+
+CONFIG_FILE = "pricewatch.toml"
+PUBLISHED_DIR = "published"
+
+# Settings field -> environment variable (the config file uses the field name as key).
+ENV_VARS: dict[str, str] = {
+    "db": "PRICEWATCH_DB",
+    "data_dir": "PRICEWATCH_DATA_DIR",
+    "reports_dir": "PRICEWATCH_REPORTS_DIR",
+    "snapshots_dir": "PRICEWATCH_SNAPSHOTS_DIR",
+    "alert_urls": "PRICEWATCH_ALERT_URLS",
+    "http_retries": "PRICEWATCH_HTTP_RETRIES",
+    "http_timeout_s": "PRICEWATCH_HTTP_TIMEOUT_S",
+    "lock_wait_s": "PRICEWATCH_LOCK_WAIT_S",
+    "sql_timeout_s": "PRICEWATCH_SQL_TIMEOUT_S",
+    "sql_memory_limit": "PRICEWATCH_SQL_MEMORY_LIMIT",
+}
+HOME_VAR = "PRICEWATCH_HOME"
+
+HTTP_RETRIES_RANGE = (0, 10)
+HTTP_TIMEOUT_RANGE = (1.0, 600.0)
+LOCK_WAIT_RANGE = (0.0, 3600.0)
+SQL_TIMEOUT_RANGE = (1.0, 86400.0)
+SQL_MEMORY_MIN_MB = 64
+
+
+class SettingsError(ValueError):
+    """A configuration value that cannot be used; the message is one line for the user."""
+
+
+def physical_memory_mb() -> int:
+    """The machine's RAM in MiB (a generous 4 GiB guess where the OS will not say)."""
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2**20)
+    except (ValueError, OSError, AttributeError):
+        return 4096
+
+
+def default_sql_memory_mb() -> int:
+    """A quarter of the RAM: a runaway query fails with 'out of memory' long before the machine does."""
+    return max(SQL_MEMORY_MIN_MB, physical_memory_mb() // 4)
 
 
 @dataclass(frozen=True)
@@ -33,32 +97,241 @@ class Settings:
     github_token: str | None = field(default=None, repr=False)
     http_timeout_s: float = 20.0
     http_retries: int = 3
+    home: Path | None = None              # PRICEWATCH_HOME, when set
+    config_file: Path | None = None       # <home>/pricewatch.toml, when it exists
+    lock_wait_s: float = 30.0
+    sql_timeout_s: float = 60.0
+    sql_memory_limit_mb: int = field(default_factory=default_sql_memory_mb)
 
     @property
     def raw_dir(self) -> Path:
         return self.data_dir / "raw"
 
+    @property
+    def alert_log(self) -> Path:
+        """The JSON-lines alert log (the ``jsonl`` channel)."""
+        return self.data_dir / "alerts.jsonl"
+
+    @property
+    def published_dir(self) -> Path:
+        """Read-only copies for readers, beside the warehouse: ``<db folder>/published``."""
+        return self.db_path.parent / PUBLISHED_DIR
+
+    @property
+    def published_db(self) -> Path:
+        """The published DuckDB copy that readers and BI tools open (read-only)."""
+        return self.published_dir / self.db_path.name
+
+    @property
+    def published_parquet_dir(self) -> Path:
+        """The published history as a hive-partitioned Parquet dataset (``<view>/day=YYYY-MM-DD/``)."""
+        return self.published_dir / f"{self.db_path.stem}_parquet"
+
     def with_db(self, db_path: str | Path | None) -> Settings:
-        return self if db_path is None else replace(self, db_path=Path(db_path))
+        return self if db_path is None else replace(self, db_path=absolute(Path(db_path)))
+
+    def paths(self) -> dict[str, Path | None]:
+        """Every location, for ``pricewatch paths`` and error messages."""
+        return {
+            "home": self.home, "config file": self.config_file, "warehouse": self.db_path,
+            "published copy": self.published_db, "published parquet": self.published_parquet_dir,
+            "raw archive": self.raw_dir, "alert log": self.alert_log, "reports": self.reports_dir,
+            "snapshots": self.snapshots_dir,
+        }
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
-        env = dict(os.environ if env is None else env)
-        data_dir = Path(env.get("PRICEWATCH_DATA_DIR", "data"))
-        return cls(
-            db_path=Path(env.get("PRICEWATCH_DB", str(data_dir / "pricewatch.duckdb"))),
-            data_dir=data_dir,
-            reports_dir=Path(env.get("PRICEWATCH_REPORTS_DIR", "reports/out")),
-            snapshots_dir=Path(env.get("PRICEWATCH_SNAPSHOTS_DIR", str(BUNDLED_SNAPSHOTS))),
-            alert_urls=tuple(env.get("PRICEWATCH_ALERT_URLS", "").split()),
-            lambda_api_key=env.get("LAMBDA_API_KEY") or None,
-            runpod_api_key=env.get("RUNPOD_API_KEY") or None,
-            github_token=env.get("GITHUB_TOKEN") or None,
-            http_retries=int(env.get("PRICEWATCH_HTTP_RETRIES", "3")),
-        )
+    def from_env(cls, env: Mapping[str, str] | None = None, *, cwd: Path | None = None) -> Settings:
+        """Settings from ``PRICEWATCH_HOME`` (and its config file), the environment and the
+        defaults; raises ``SettingsError`` for a value that cannot be used."""
+        return _Loader(dict(os.environ if env is None else env), absolute(cwd or Path.cwd())).load()
 
 
 def settings_for(db: str | Path | None) -> Settings:
     """Settings from the environment, with an explicit db (``--db``, a flow parameter) winning
     over ``$PRICEWATCH_DB``."""
     return Settings.from_env().with_db(db)
+
+
+def absolute(path: Path, base: Path | None = None) -> Path:
+    """``path`` made absolute against ``base`` (default: the working directory), ``~`` expanded,
+    ``..`` collapsed, symlinks kept."""
+    path = path.expanduser()
+    if not path.is_absolute():
+        path = (base or Path.cwd()) / path
+    return Path(os.path.normpath(path))
+
+
+class _Loader:
+    """Reads each value from the environment, else the config file; remembers where it came
+    from so an error can name it."""
+
+    def __init__(self, env: dict[str, str], cwd: Path) -> None:
+        self.env = env
+        self.cwd = cwd
+        self.home = self._home()
+        self.base = self.home or cwd
+        self.config_path = self.home / CONFIG_FILE if self.home and (self.home / CONFIG_FILE).is_file() else None
+        self.config = _read_config(self.config_path) if self.config_path else {}
+
+    def _home(self) -> Path | None:
+        raw = self.env.get(HOME_VAR, "").strip()
+        if not raw:
+            return None
+        home = absolute(Path(raw), self.cwd)
+        if home.exists() and not home.is_dir():
+            raise SettingsError(f"{HOME_VAR}={raw} is a file, not a directory; point it at a folder "
+                                f"(it is created by `pricewatch run` when missing)")
+        return home
+
+    def lookup(self, key: str) -> tuple[Any, str, Path] | None:
+        """(value, label for messages, base for relative paths), or None when not set."""
+        var = ENV_VARS[key]
+        if self.env.get(var, "").strip():
+            return self.env[var].strip(), var, self.base
+        if key in self.config:
+            assert self.config_path is not None and self.home is not None
+            return self.config[key], f"{self.config_path.name}: {key}", self.home
+        return None
+
+    def path(self, key: str, default: Path) -> Path:
+        found = self.lookup(key)
+        if found is None:
+            return default
+        value, label, base = found
+        if not isinstance(value, str) or not value:
+            raise SettingsError(f"{label}={value!r} is not a path; give a file or folder name")
+        return absolute(Path(value), base)
+
+    def number(self, key: str, default: float, bounds: tuple[float, float], *, whole: bool = False) -> float:
+        found = self.lookup(key)
+        if found is None:
+            return default
+        value, label, _ = found
+        return parse_number(value, label, bounds, whole=whole)
+
+    def load(self) -> Settings:
+        data_dir = self.path("data_dir", self.home if self.home else self.cwd / "data")
+        db_path = self.path("db", data_dir / "pricewatch.duckdb")
+        reports_dir = self.path("reports_dir", self.home / "reports" if self.home else self.cwd / "reports" / "out")
+        snapshots_dir = self.path("snapshots_dir", BUNDLED_SNAPSHOTS)
+        for key, folder in (("data_dir", data_dir), ("reports_dir", reports_dir)):
+            _check_folder(folder, self._label(key))
+        _check_db_path(db_path, self._label("db"))
+        if self.lookup("snapshots_dir") is not None and not snapshots_dir.is_dir():
+            raise SettingsError(f"{self._label('snapshots_dir')}={snapshots_dir} is not a folder; it should hold "
+                                f"<source>/<UTC timestamp>.<ext> files like the bundled {BUNDLED_SNAPSHOTS.name}/")
+        return Settings(
+            db_path=db_path,
+            data_dir=data_dir,
+            reports_dir=reports_dir,
+            snapshots_dir=snapshots_dir,
+            alert_urls=self._urls(),
+            lambda_api_key=self.env.get("LAMBDA_API_KEY") or None,
+            runpod_api_key=self.env.get("RUNPOD_API_KEY") or None,
+            github_token=self.env.get("GITHUB_TOKEN") or None,
+            http_timeout_s=self.number("http_timeout_s", 20.0, HTTP_TIMEOUT_RANGE),
+            http_retries=int(self.number("http_retries", 3, HTTP_RETRIES_RANGE, whole=True)),
+            home=self.home,
+            config_file=self.config_path,
+            lock_wait_s=self.number("lock_wait_s", 30.0, LOCK_WAIT_RANGE),
+            sql_timeout_s=self.number("sql_timeout_s", 60.0, SQL_TIMEOUT_RANGE),
+            sql_memory_limit_mb=self._memory(),
+        )
+
+    def _label(self, key: str) -> str:
+        found = self.lookup(key)
+        if found is not None:
+            return found[1]
+        return f"{HOME_VAR} ({self.home})" if self.home else f"the default ({ENV_VARS[key]} unset)"
+
+    def _urls(self) -> tuple[str, ...]:
+        found = self.lookup("alert_urls")
+        if found is None:
+            return ()
+        value, label, _ = found
+        if isinstance(value, str):
+            return tuple(value.split())
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return tuple(value)
+        raise SettingsError(f"{label} must be a list of apprise URLs (strings), not {value!r}")
+
+    def _memory(self) -> int:
+        found = self.lookup("sql_memory_limit")
+        if found is None:
+            return default_sql_memory_mb()
+        value, label, _ = found
+        return parse_memory_mb(value, label)
+
+
+def parse_number(value: Any, label: str, bounds: tuple[float, float], *, whole: bool = False) -> float:
+    """``value`` (a string or a number) as a finite number within ``bounds``, else SettingsError."""
+    lo, hi = bounds
+    valid = f"valid: {lo:g} to {hi:g}" + (" (a whole number)" if whole else "")
+    if isinstance(value, bool):
+        raise SettingsError(f"{label}={value!r} is not a number; {valid}")
+    try:
+        number = int(value) if whole and not isinstance(value, float) else float(value)
+    except (TypeError, ValueError):
+        raise SettingsError(f"{label}={value!r} is not a{' whole' if whole else ''} number; {valid}") from None
+    if whole and isinstance(number, float) and not number.is_integer():
+        raise SettingsError(f"{label}={value!r} is not a whole number; {valid}")
+    if not math.isfinite(number) or not lo <= number <= hi:
+        raise SettingsError(f"{label}={value!r} is out of range; {valid}")
+    return number
+
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|tb|kib|mib|gib|tib)?\s*$", re.IGNORECASE)
+_UNIT_BYTES = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+               "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+
+
+def parse_memory_mb(value: Any, label: str) -> int:
+    """A memory size like ``2GB``, ``1500MiB`` or ``4GiB`` (a bare number is MiB) as whole MiB,
+    between 64 MiB and 90% of the RAM."""
+    ram = physical_memory_mb()
+    hi = int(ram * 0.9)
+    valid = f"valid: {SQL_MEMORY_MIN_MB}MiB to {hi}MiB (90% of this machine's RAM), e.g. 2GB or 1500MiB"
+    match = _SIZE.match(str(value)) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+    if not match:
+        raise SettingsError(f"{label}={value!r} is not a memory size; {valid}")
+    unit = (match.group(2) or "mib").lower()
+    mb = int(float(match.group(1)) * _UNIT_BYTES[unit] // 2**20)
+    if not SQL_MEMORY_MIN_MB <= mb <= hi:
+        raise SettingsError(f"{label}={value!r} is out of range; {valid}")
+    return mb
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            config = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path} is not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise SettingsError(f"cannot read {path}: {exc.strerror}") from None
+    for key in config:
+        if key not in ENV_VARS:
+            close = difflib.get_close_matches(key, list(ENV_VARS), n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise SettingsError(f"{path}: unknown setting {key!r}; {hint}valid: {', '.join(ENV_VARS)}")
+    return config
+
+
+def _nearest_existing(path: Path) -> Path:
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def _check_folder(folder: Path, label: str) -> None:
+    existing = _nearest_existing(folder)
+    if not existing.is_dir():
+        what = "is a file" if existing == folder else f"cannot be created: {existing} is a file"
+        raise SettingsError(f"{label}: {folder} {what}, not a directory")
+
+
+def _check_db_path(db_path: Path, label: str) -> None:
+    if db_path.is_dir():
+        raise SettingsError(f"{label}: {db_path} is a directory; give the warehouse file, "
+                            f"e.g. {db_path / 'pricewatch.duckdb'}")
+    _check_folder(db_path.parent, label)

@@ -5,27 +5,58 @@ import importlib
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 import duckdb
 
-from core.settings import settings_for
+from core.settings import SettingsError, settings_for
 from pricewatch.cli_common import db_option, echo_err
-from pricewatch.output import FORMATS, render
-from warehouse.db import WarehouseLocked, WarehouseMissing, read_connection
+from warehouse.db import WarehouseError, is_damaged_file_error
 
 # Modules that add their own commands with ``register(group)``.
-COMMAND_MODULES = ("pricewatch.cli_costs", "pricewatch.cli_alerts", "pricewatch.cli_report", "pricewatch.cli_market")
+COMMAND_MODULES = ("pricewatch.cli_warehouse", "pricewatch.cli_costs", "pricewatch.cli_alerts",
+                   "pricewatch.cli_report", "pricewatch.cli_market")
+
 
 class FriendlyGroup(click.Group):
-    """Turns the warehouse's expected failures into one clear line and exit code 2."""
+    """Every expected failure is one line on stderr, never a traceback.
 
-    def invoke(self, ctx: click.Context):  # type: ignore[override]
+    Exit 2: bad input (a usage error, a bad setting, a warehouse that is missing, locked, not a
+    warehouse or older than the code). Exit 1: anything else that went wrong at run time; set
+    PRICEWATCH_DEBUG=1 to get the traceback of an unexpected error."""
+
+    def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (WarehouseLocked, WarehouseMissing) as exc:
+        except click.UsageError as exc:
+            command = f" {ctx.invoked_subcommand}" if ctx.invoked_subcommand else ""
+            echo_err(f"error: {exc.format_message()} (see `pricewatch{command} --help`)")
+            sys.exit(2)
+        except (SettingsError, WarehouseError) as exc:
             echo_err(f"error: {exc}")
             sys.exit(2)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the last resort: one line, not a traceback
+            if os.environ.get("PRICEWATCH_DEBUG"):
+                raise
+            echo_err(f"error: {_describe(exc)}")
+            sys.exit(1)
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f": {exc.filename}" if exc.filename else ""
+        return f"{exc.strerror}{where}"
+    if isinstance(exc, duckdb.Error):
+        text = str(exc).strip().splitlines()
+        damaged = " (the file is damaged or truncated: not a usable pricewatch warehouse)" if is_damaged_file_error(
+            exc) else ""
+        return f"DuckDB: {text[0] if text else type(exc).__name__}{damaged}"
+    first = str(exc).strip().splitlines()
+    return (f"unexpected {type(exc).__name__}: {first[0] if first else ''} "
+            f"(set PRICEWATCH_DEBUG=1 for the traceback and please report it)")
 
 
 @click.group(cls=FriendlyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -93,73 +124,6 @@ def serve(cron: str, db: Path | None) -> None:
 
     params = {"db": str(db)} if db else {}
     daily_prices.serve(name="daily-prices", cron=cron, parameters=params)
-
-
-@main.command()
-@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@db_option
-@click.option("--source", "sources", multiple=True, help="Only these sources (repeatable).")
-@click.option("--quiet", is_flag=True, help="No per-batch progress lines.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
-              help="Format of the closing per-source summary.")
-def replay(directory: Path, db: Path | None, sources: tuple[str, ...], quiet: bool, fmt: str) -> None:
-    """Load snapshot files as if fetched at their timestamps.
-
-    Layout: DIRECTORY/<source>/<UTC timestamp>.<ext>, e.g. runpod/2025-06-21T231857Z.json.
-    Files may be gzip-compressed (.gz); data/raw, the raw archive, is itself replayable.
-    Malformed files are recorded as failed fetches and the replay goes on.
-    """
-    from warehouse.replay import replay as do_replay
-
-    settings = settings_for(db)
-    summaries = do_replay(settings, directory, sources=sources or None, progress=None if quiet else echo_err)
-    rows = [(s.source, s.fetched, s.parsed, s.added, s.skipped, len(s.errors)) for s in summaries.values()]
-    click.echo(render(["source", "files", "parsed", "rows_added", "already_loaded", "errors"], rows, fmt))
-    for s in summaries.values():
-        for error in s.errors:
-            echo_err(f"  {error}")
-
-
-@main.command()
-@click.argument("query", required=False)
-@click.option("--file", "query_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Read the query from a .sql file.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
-@db_option
-def sql(query: str | None, query_file: Path | None, fmt: str, db: Path | None) -> None:
-    """Run a SQL query against the warehouse, read-only.
-
-    \b
-    Public views: gpu_price_history, gpu_prices_latest, fetch_log, token_price_history,
-    token_prices_latest, model_lifecycle_events, scenario_costs, alerts.
-    Example: pricewatch sql "select provider, count(*) from gpu_price_history group by 1"
-    """
-    if bool(query) == bool(query_file):
-        raise click.UsageError("give a QUERY or --file, not both and not neither")
-    text = query_file.read_text() if query_file else query
-    with read_connection(settings_for(db).db_path) as con:
-        try:
-            cursor = con.execute(text)
-        except duckdb.Error as exc:
-            echo_err(f"error: {exc}")
-            sys.exit(1)
-        if cursor.description is None:
-            return
-        columns = [d[0] for d in cursor.description]
-        click.echo(render(columns, cursor.fetchall(), fmt))
-
-
-@main.command()
-@db_option
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
-def status(db: Path | None, fmt: str) -> None:
-    """Per source: last successful fetch, its age, failures in the last 7 days, last error."""
-    from core.clock import utcnow
-    from warehouse.status import source_status
-
-    with read_connection(settings_for(db).db_path) as con:
-        columns, rows = source_status(con, utcnow())
-    click.echo(render(columns, rows, fmt))
 
 
 for _module in COMMAND_MODULES:

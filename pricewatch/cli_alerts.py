@@ -5,19 +5,24 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import get_args
 
 import click
 
 from core.settings import settings_for
-from pricewatch.cli_common import db_option
+from drift.rules import Severity
+from pricewatch.cli_common import DAY_OR_TIME, Choice, db_option
 from pricewatch.output import FORMATS, render
 from warehouse.db import read_connection
+
+SEVERITIES: tuple[str, ...] = get_args(Severity)  # lowest first: info, warning, critical
 
 ALERTS_SQL = """
 SELECT first_seen_at, severity, rule, key, state, resolved_at, message, alert_id
 FROM alerts
 WHERE (?::TIMESTAMP IS NULL OR first_seen_at >= ? OR resolved_at >= ?)
   AND (? = 'all' OR state = ?)
+  AND CASE severity WHEN 'critical' THEN 3 WHEN 'warning' THEN 2 ELSE 1 END >= ?
 ORDER BY first_seen_at, rule, key
 """
 
@@ -43,13 +48,15 @@ def dbt(db: Path | None, dbt_args: tuple[str, ...]) -> None:
 
 
 @click.command()
-@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]), default=None,
+@click.option("--since", type=DAY_OR_TIME, default=None,
               help="Only alerts opened or resolved on or after this date (UTC).")
 @click.option("--state", type=click.Choice(["open", "resolved", "all"]), default="all", show_default=True)
+@click.option("--severity", type=Choice(SEVERITIES, what="severity"), default="info", show_default=True,
+              help="Only alerts of this severity or higher (info < warning < critical).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @click.option("--evaluate", is_flag=True, help="Evaluate the drift rules and deliver before listing.")
 @db_option
-def alerts(since: datetime | None, state: str, fmt: str, evaluate: bool, db: Path | None) -> None:
+def alerts(since: datetime | None, state: str, severity: str, fmt: str, evaluate: bool, db: Path | None) -> None:
     """Drift alerts: price moves, suspect prices, new/vanished offerings, lifecycle events and
     reminders, scenario cost moves, stale sources. Rules: drift/rules.yaml or $PRICEWATCH_RULES.
     """
@@ -59,7 +66,7 @@ def alerts(since: datetime | None, state: str, fmt: str, evaluate: bool, db: Pat
 
         click.echo(evaluate_and_notify(settings), err=True)
     with read_connection(settings.db_path) as con:
-        cursor = con.execute(ALERTS_SQL, [since, since, since, state, state])
+        cursor = con.execute(ALERTS_SQL, [since, since, since, state, state, SEVERITIES.index(severity) + 1])
         columns = [d[0] for d in cursor.description]
         rows = cursor.fetchall()
     click.echo(render(columns, rows, fmt))

@@ -7,20 +7,11 @@ from pathlib import Path
 import click
 
 from core.settings import settings_for
-from pricewatch.cli_common import db_option
-
-
-def _parse_day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD, e.g. 2026-02-11") from None
+from pricewatch.cli_common import DAY, db_option
 
 
 @click.command()
-@click.option("--as-of", "as_of", callback=_parse_day, default=None, metavar="DATE",
+@click.option("--as-of", "as_of", type=DAY, default=None,
               help="Report day (YYYY-MM-DD). Default: the latest observation day in the warehouse.")
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write only this file. Default: <reports dir>/<date>.html and latest.html.")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 
+from core.files import atomic_write_bytes, atomic_write_text
 from core.settings import Settings
 from reports.data import ReportData, load_report_data
 from reports.render import render_html
@@ -68,11 +69,10 @@ def write_report(settings: Settings, as_of: date | None = None, out: Path | None
     write_latest = out is None and data.is_latest
     if write_latest:
         targets.append(settings.reports_dir / LATEST_HTML)
-    for path in targets:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(html)
+    for path in targets:  # atomically: a failed write never leaves a partial or empty page
+        atomic_write_bytes(path, html)
     if write_latest:
-        (settings.reports_dir / LATEST_SUMMARY).write_text(markdown, encoding="utf-8")
+        atomic_write_text(settings.reports_dir / LATEST_SUMMARY, markdown)
     return WrittenReport(data.as_of, target, len(html), data.is_empty, markdown, write_latest)
 
 

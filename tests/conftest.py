@@ -15,7 +15,6 @@ from core.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-SHARED_FIXTURES = REPO_ROOT.parent / "shared" / "fixtures"
 
 _real_connect = socket.socket.connect
 _LOOPBACK_PREFIXES = ("127.", "::1", "localhost", "0.0.0.0")

@@ -59,7 +59,8 @@ def test_payload_is_archived_before_parsing_even_when_it_does_not_parse(settings
 def test_parse_error_is_a_failed_fetch_naming_source_field_and_file(settings, toy_source):
     ingest(settings, toy_source, [raw(toy_body(H100=2.5))], DAY1)
     ingest(settings, toy_source, [raw(b'{"rows": []}', DAY2)], DAY2)
-    outcome, error, path = rows(settings, "SELECT outcome, error, archive_path FROM fetch_log WHERE observed_at = '2026-11-02 06:00'")[0]
+    outcome, error, path = rows(settings, "SELECT outcome, error, archive_path FROM fetch_log "
+                                          "WHERE observed_at = '2026-11-02 06:00'")[0]
     assert outcome == "parse_error"
     assert error.startswith("toy: field 'offers'") and path in error
     assert rows(settings, "SELECT count(*) FROM gpu_price_history") == [(1,)]  # history untouched
@@ -111,7 +112,8 @@ def test_lifecycle_events_from_two_sources_never_supersede_each_other(settings):
         for day in (DAY1, DAY2):
             load_lifecycle_events(con, [page], day, "openai_deprecations", None)
             load_lifecycle_events(con, [feed], day, "litellm", None)
-    assert rows(settings, "SELECT source, effective_date::VARCHAR, supersedes_event_id FROM lifecycle_events ORDER BY 1") == [
+    assert rows(settings, "SELECT source, effective_date::VARCHAR, supersedes_event_id FROM lifecycle_events "
+                          "ORDER BY 1") == [
         ("litellm", "2026-12-15", None), ("openai_deprecations", "2026-12-01", None)]
 
 
@@ -127,6 +129,7 @@ def test_market_offers_loaded_twice_for_the_same_time_add_nothing(settings):
 
 
 def test_a_database_error_mid_batch_rolls_the_whole_batch_back(settings):
+    import duckdb
     import pytest
 
     from scrapers.base import Source
@@ -139,9 +142,10 @@ def test_a_database_error_mid_batch_rolls_the_whole_batch_back(settings):
     pages = Source("toy", "gpu", "pages", fetch=lambda c, s: [], parse=parse_pages)
     batch = [RawPayload("toy", f"https://toy.example/{n}", 200, body, DAY1, "json")
              for n, body in enumerate([b"page1", b"page2", b"bad"])]
-    with pytest.raises(Exception):
+    with pytest.raises(duckdb.Error):  # the NOT NULL constraint
         ingest(settings, pages, batch)
-    assert rows(settings, "SELECT (SELECT count(*) FROM fetch_log), (SELECT count(*) FROM gpu_observations)") == [(0, 0)]
+    assert rows(settings, "SELECT (SELECT count(*) FROM fetch_log), "
+                          "(SELECT count(*) FROM gpu_observations)") == [(0, 0)]
     assert len(list((settings.raw_dir / "toy").glob("*.gz"))) == 3  # archived all the same
 
 
@@ -154,6 +158,7 @@ def test_a_locked_warehouse_costs_no_payload_and_does_not_raise(settings, monkey
 
     with write_connection(settings.db_path):
         pass
+    monkeypatch.setattr("warehouse.db.DEFAULT_LOCK_WAIT_S", 0.5)  # the writer gives up after 0.5 s
     holder = subprocess.Popen([sys.executable, "-c",
                                f"import duckdb, time; c = duckdb.connect({str(settings.db_path)!r}); "
                                "print('locked', flush=True); time.sleep(60)"], stdout=subprocess.PIPE, text=True)
@@ -166,5 +171,6 @@ def test_a_locked_warehouse_costs_no_payload_and_does_not_raise(settings, monkey
     finally:
         holder.kill()
         holder.wait()
-    assert summary.errors and "locked" in summary.errors[0] and "pricewatch replay" in summary.errors[0]
+    assert summary.errors and "pricewatch replay" in summary.errors[0]
+    assert f"locked by a python process (PID {holder.pid}: " in summary.errors[0]
     assert len(list((settings.raw_dir / "toy").glob("*.gz"))) == 1

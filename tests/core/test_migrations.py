@@ -125,7 +125,8 @@ def test_gpu_offerings_as_of_keeps_only_each_providers_last_load(settings):
     with write_connection(settings.db_path) as con:
         load_gpu_offers(con, [offer("A100"), offer("H100")], datetime(2026, 8, 1), 1)
         load_gpu_offers(con, [offer("H100")], datetime(2026, 8, 2), 2)
-        on_day_1 = con.execute("SELECT offering_key FROM gpu_offerings_as_of(TIMESTAMP '2026-08-02') ORDER BY 1").fetchall()
+        on_day_1 = con.execute("SELECT offering_key FROM gpu_offerings_as_of(TIMESTAMP '2026-08-02') "
+                               "ORDER BY 1").fetchall()
         on_day_2 = con.execute("SELECT offering_key FROM gpu_offerings_as_of(TIMESTAMP '2026-08-03')").fetchall()
     assert on_day_1 == [("A100",), ("H100",)]
     assert on_day_2 == [("H100",)]  # A100 is no longer listed: gone, not stale
@@ -144,5 +145,6 @@ def test_token_prices_as_of_drops_lines_a_page_stopped_listing_but_keeps_dated_s
         load_token_prices(con, [line("<=16B"), line("17B-69B")], datetime(2026, 8, 1), "together_pricing", 1)
         load_token_prices(con, [line("<=16B")], datetime(2026, 8, 2), "together_pricing", 2)
         load_token_prices(con, [line("70B-100B", date(2026, 2, 1))], datetime(2026, 8, 2), "curated_sheet", 3)
-        rows = con.execute("SELECT source, model FROM token_prices_as_of(TIMESTAMP '2026-08-03') ORDER BY 1, 2").fetchall()
+        rows = con.execute("SELECT source, model FROM token_prices_as_of(TIMESTAMP '2026-08-03') "
+                           "ORDER BY 1, 2").fetchall()
     assert rows == [("curated_sheet", "70B-100B"), ("together_pricing", "<=16B")]

@@ -114,7 +114,8 @@ def test_a_fallback_keeps_the_local_sources_already_collected_and_adds_the_repla
     from flows.pipeline import fall_back
     from warehouse.ingest import SourceSummary
 
-    live = {"runpod": SourceSummary("runpod", errors=["unreachable"]), "curated_sheet": SourceSummary("curated_sheet", parsed=1)}
+    live = {"runpod": SourceSummary("runpod", errors=["unreachable"]),
+            "curated_sheet": SourceSummary("curated_sheet", parsed=1)}
     bundled = {"runpod": SourceSummary("runpod", parsed=1)}
     merged = fall_back(live, bundled)
     assert merged["curated_sheet"].parsed == 1 and merged["runpod"].ok

@@ -201,10 +201,11 @@ def _end_process_group(proc: subprocess.Popen) -> None:
 def chromium() -> str:
     binary = chromium_binary()
     if binary is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is missing but CI is set: install it (`make chromium`, or "
-                        "`apt-get install -y chromium`); CI must run the browser test")
-        pytest.skip("chromium not installed: `apt-get install -y chromium` (or `make chromium`) to run the browser test")
+        if os.environ.get("CI") or os.environ.get("PRICEWATCH_REQUIRE_BROWSER"):
+            pytest.fail("chromium is missing but the browser test is required here (CI or `make test`): "
+                        "install it (`make chromium`, or `apt-get install -y chromium`)")
+        pytest.skip("chromium not installed: `apt-get install -y chromium` (or `make chromium`) to run the "
+                    "browser test")
     return binary
 
 
