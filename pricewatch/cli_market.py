@@ -5,30 +5,25 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
-from core.settings import settings_for
-from pricewatch.cli_common import db_option, echo_err
+from pricewatch.cli_common import (
+    DAY,
+    check_writable,
+    db_option,
+    echo_err,
+    init_option,
+    load_settings,
+    require_warehouse_or_init,
+)
 from pricewatch.output import FORMATS, render
 from scrapers import skypilot_catalog
 from scrapers.github_history import Commit
 from warehouse.backfill import Progress, backfill_skypilot
-
-
-def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        moment = datetime.strptime(value, "%Y-%m-%d")
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2026-08-01") from None
-    if not 2015 <= moment.year <= datetime.now(UTC).year + 1:
-        raise click.BadParameter(f"{value!r} is outside 2015..next year")
-    return moment
 
 
 def _clouds(ctx: click.Context, param: click.Parameter, value: str) -> list[str]:
@@ -67,39 +62,49 @@ def backfill() -> None:
 
 
 @backfill.command("skypilot")
-@click.option("--since", required=True, callback=_date, metavar="DATE",
+@click.option("--since", required=True, type=DAY,
               help="Load versions committed on or after this day (UTC), e.g. 2026-08-01.")
-@click.option("--until", callback=_date, metavar="DATE", help="... and before this day (default: now).")
+@click.option("--until", type=DAY, help="... and before this day (default: now).")
 @click.option("--clouds", default=",".join(skypilot_catalog.DEFAULT_CLOUDS), show_default=True, callback=_clouds,
               help="Comma-separated catalogue folders (catalogs/v8/<cloud>/vms.csv); any folder works.")
 @click.option("--max-wait", type=click.IntRange(0, 3600), default=300, show_default=True,
               help="Seconds to wait for a spent GitHub rate limit to reset before stopping.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @db_option
-def skypilot(since: datetime, until: datetime | None, clouds: list[str], max_wait: int, fmt: str,
-             db: Path | None) -> None:
+@init_option
+def skypilot(since: date, until: date | None, clouds: list[str], max_wait: int, fmt: str, db: Path | None,
+             init: bool) -> None:
     """Backfill from the SkyPilot catalogue's git history.
 
     Lists the commits of skypilot-org/skypilot-catalog touching each cloud's vms.csv (GitHub
     REST API; 60 requests an hour without a token, set GITHUB_TOKEN for 5,000), then loads each
     version as observed at its commit time. Idempotent and resumable: versions already loaded
     are skipped, so an interrupted run continues where it stopped. Exits 1 when a version or a
-    cloud failed (the others are loaded) or the rate limit stopped the run.
+    cloud failed (the others are loaded) or the rate limit stopped the run; 2 on bad input. The
+    read-only published copy is refreshed when it finishes.
 
     \b
     Example:
       pricewatch backfill skypilot --since 2026-08-01 --clouds shadeform,aws
     """
+    from warehouse.publish import publish
+
     if until is not None and until <= since:
         raise click.BadParameter("--until must be after --since", param_hint="--until")
+    settings = load_settings(db)
+    require_warehouse_or_init(settings, init=init, command="backfill skypilot")
+    check_writable(settings)
+    start = datetime.combine(since, datetime.min.time())
+    end = datetime.combine(until, datetime.min.time()) if until is not None else None
     with _progress_bar() as progress:
-        result = backfill_skypilot(settings_for(db), clouds, since=since, until=until, max_wait_s=max_wait,
-                                   progress=progress)
+        result = backfill_skypilot(settings, clouds, since=start, until=end, max_wait_s=max_wait, progress=progress)
     rows = [(r.cloud, r.versions, r.already, r.loaded, r.failed, r.rows) for r in result.clouds]
     click.echo(render(["cloud", "versions", "already_loaded", "loaded", "failed", "rows_added"], rows, fmt))
     for r in result.clouds:
         for error in r.errors[:5]:
             echo_err(f"  {r.cloud}: {error}")
+    if any(r.loaded for r in result.clouds):
+        echo_err(publish(settings).summary())
     if result.stopped:
         echo_err(f"error: {result.stopped}")
     if not result.ok:

@@ -20,7 +20,6 @@ from warehouse.backfill import backfill_skypilot
 from warehouse.db import write_connection
 
 SHADEFORM = (BUNDLED_SNAPSHOTS / "skypilot_catalog" / "2026-10-01T000000Z__shadeform.csv").read_bytes()
-VERDA = (BUNDLED_SNAPSHOTS / "skypilot_catalog" / "2026-10-01T000000Z__verda.csv").read_bytes()
 EXAMPLE = json.loads((BUNDLED_SNAPSHOTS.parent / "tests" / "fixtures" / "gpu" /
                       "github_list_commits_example.json").read_bytes())[0]
 OLD, NEW = "002363dac75913b446b2d3d564ae795678849dfd", "8e50954d565e52ffb31cb3f84c04e0cebbb15c1d"
@@ -126,7 +125,7 @@ def test_the_command_shows_progress_and_a_summary(settings, monkeypatch):
     monkeypatch.setenv("PRICEWATCH_DATA_DIR", str(settings.data_dir))
     mock_github({OLD: httpx.Response(200, content=SHADEFORM), NEW: httpx.Response(200, content=SHADEFORM)})
     out = CliRunner().invoke(main, ["backfill", "skypilot", "--since", "2026-09-01", "--clouds", "shadeform",
-                                    "--format", "csv", "--db", str(settings.db_path)])
+                                    "--format", "csv", "--db", str(settings.db_path), "--init"])
     assert out.exit_code == 0, out.output
     assert "cloud,versions,already_loaded,loaded,failed,rows_added" in out.stdout
     assert out.stdout.strip().splitlines()[-1].startswith("shadeform,2,0,2,0,")
@@ -134,11 +133,16 @@ def test_the_command_shows_progress_and_a_summary(settings, monkeypatch):
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--since", "2026-13-01"], "not a date"),
-    (["--since", "1999-01-01"], "outside"),
+    (["--since", "2026-13-01"], "2026-13-01"),
+    (["--since", "1999-01-01"], "1999-01-01"),
     (["--since", "2026-09-01", "--until", "2026-08-01"], "after --since"),
     (["--since", "2026-09-01", "--clouds", "../etc"], "catalogue folder names"),
 ])
 def test_bad_options_are_a_one_line_usage_error(settings, args, message):
-    out = CliRunner().invoke(main, ["backfill", "skypilot", *args, "--db", str(settings.db_path)])
-    assert out.exit_code == 2 and message in out.output
+    out = CliRunner().invoke(main, ["backfill", "skypilot", *args, "--db", str(settings.db_path), "--init"])
+    assert out.exit_code == 2 and message in out.output and len(out.output.strip().splitlines()) == 1
+
+
+def test_without_a_warehouse_it_will_not_start_one_unless_asked(settings):
+    out = CliRunner().invoke(main, ["backfill", "skypilot", "--since", "2026-09-01", "--db", str(settings.db_path)])
+    assert out.exit_code == 2 and "--init" in out.output and not settings.db_path.exists()
