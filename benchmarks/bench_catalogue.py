@@ -78,8 +78,8 @@ def synthetic_aws(seed: int = 11) -> bytes:
     return out.getvalue().encode()
 
 
-def main() -> dict[str, float]:
-    body = synthetic_aws()
+def main(seed: int = 11) -> dict[str, float]:
+    body = synthetic_aws(seed)
     rows = body.count(b"\n") - 1
     url = skypilot_catalog.raw_url("aws")
     print(f"[catalogue] synthetic AWS-shaped catalogue: {len(body) / 1e6:.2f} MB, {rows:,} rows")
