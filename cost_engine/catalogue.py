@@ -1,18 +1,13 @@
 """The scenario catalogue: versioned YAML (cost_engine/catalogue.yaml), validated at load.
 
-Route strings:
-  gpu:<canonical GPU>:<count>[:<provider>[:<tier>]]   e.g. "gpu:A100 SXM 80GB:1", "gpu:H100 SXM 80GB:8:lambda"
-  hosted:<provider>[:<model>]                          e.g. "hosted:openai:gpt-4o-mini", "hosted:together"
-A hosted model on a size-bucket provider (Together, Fireworks) is a label; the bucket comes from
-the scenario's parameter count unless the label is itself a priced model id.
-Commitment tiers (reserved terms, clusters) are priced only by a route that names the tier, e.g.
-"gpu:H100 SXM 80GB:8:runpod:reserved_1m", never as a plain route's cheapest offer.
+Route strings are described in ``cost_engine.routes``: concrete routes with canonical GPU names,
+plus the ``gpu:any:<count>`` pattern (every GPU that fits the job, one route per GPU model).
+Who we price for (customer profile) and how old a price may be are the policy's
+(``cost_engine.policy``), not the catalogue's.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -20,58 +15,30 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from cost_engine.bands import Band
 from cost_engine.compute import METHODS, ModelArch, TrainingSetup, guess_arch
 from cost_engine.gpus import gpu_spec
+from cost_engine.routes import (
+    HOSTED_PROVIDERS,
+    OPEN_WEIGHT_PROVIDERS,
+    RoutePattern,
+    RouteSpec,
+    parse_pattern,
+    parse_route,
+)
 
 DEFAULT_CATALOGUE = Path(__file__).resolve().parent / "catalogue.yaml"
-CUSTOMER_PROFILES = ("new", "inactive", "active")
-HOSTED_PROVIDERS = ("openai", "together", "fireworks", "vertex")
-OPEN_WEIGHT_PROVIDERS = ("together", "fireworks")  # tuned weights can be served on your own GPUs
+__all__ = ["HOSTED_PROVIDERS", "OPEN_WEIGHT_PROVIDERS", "RouteSpec", "parse_route", "Catalogue", "Scenario",
+           "CatalogueError", "load_catalogue"]
 
 
 class CatalogueError(ValueError):
     pass
 
 
-@dataclass(frozen=True)
-class RouteSpec:
-    kind: Literal["gpu", "hosted"]
-    provider: str | None = None
-    tier: str | None = None
-    gpu: str | None = None
-    count: int = 1
-    model: str | None = None
-
-    @property
-    def name(self) -> str:
-        if self.kind == "gpu":
-            parts = ["gpu", str(self.gpu), str(self.count)]
-            if self.provider:
-                parts.append(self.provider)
-                if self.tier:
-                    parts.append(self.tier)
-            return ":".join(parts)
-        return ":".join(["hosted", str(self.provider)] + ([self.model] if self.model else []))
-
-
-def parse_route(text: str) -> RouteSpec:
-    parts = [p.strip() for p in text.split(":")]
-    if parts[0] == "gpu" and 3 <= len(parts) <= 5:
-        gpu_spec(parts[1])  # raises with the list of canonical names
-        try:
-            count = int(parts[2])
-        except ValueError:
-            raise CatalogueError(f"route {text!r}: GPU count must be a whole number") from None
-        if count < 1:
-            raise CatalogueError(f"route {text!r}: GPU count must be at least 1")
-        return RouteSpec("gpu", gpu=parts[1], count=count,
-                         provider=parts[3] if len(parts) > 3 else None,
-                         tier=parts[4] if len(parts) > 4 else None)
-    if parts[0] == "hosted" and 2 <= len(parts) <= 3:
-        if parts[1] not in HOSTED_PROVIDERS:
-            raise CatalogueError(f"route {text!r}: hosted provider must be one of {', '.join(HOSTED_PROVIDERS)}")
-        return RouteSpec("hosted", provider=parts[1], model=parts[2] if len(parts) > 2 and parts[2] else None)
-    raise CatalogueError(
-        f"route {text!r} not understood; write gpu:<GPU name>:<count>[:<provider>[:<tier>]] "
-        f"or hosted:<provider>[:<model>], e.g. 'gpu:H100 SXM 80GB:1' or 'hosted:openai:gpt-4o-mini'")
+def parse_catalogue_route(text: str) -> RoutePattern:
+    """A catalogue route: canonical GPU names only (no aliases), ``gpu:any:<count>`` allowed."""
+    pattern = parse_pattern(text, aliases=False)
+    if pattern.kind in ("all", "hosted_any"):
+        raise CatalogueError(f"route {text!r}: 'all' and 'hosted:any' are for estimate; list the routes")
+    return pattern
 
 
 Range = float | list[float]
@@ -108,7 +75,9 @@ class Engineering(_Strict):
 
 
 class Serving(_Strict):
-    gpu: str
+    """A dedicated endpoint: ``gpu_count`` GPUs of one of ``gpu`` (a name or a list of
+    alternatives), on one instance, ``hours_per_month`` × ``months``."""
+    gpu: str | list[str]
     gpu_count: int = 1
     hours_per_month: float = 730.0
     months: float = 1.0
@@ -116,9 +85,14 @@ class Serving(_Strict):
 
     @field_validator("gpu")
     @classmethod
-    def _known(cls, v: str) -> str:
-        gpu_spec(v)
+    def _known(cls, v: str | list[str]) -> str | list[str]:
+        for name in [v] if isinstance(v, str) else v:
+            gpu_spec(name)
         return v
+
+    @property
+    def gpus(self) -> list[str]:
+        return [self.gpu] if isinstance(self.gpu, str) else list(self.gpu)
 
 
 class Inference(_Strict):
@@ -162,7 +136,7 @@ class Scenario(_Strict):
     @classmethod
     def _routes(cls, v: list[str]) -> list[str]:
         for r in v:
-            parse_route(r)
+            parse_catalogue_route(r)
         return v
 
     @model_validator(mode="after")
@@ -183,8 +157,12 @@ class Scenario(_Strict):
     def training_tokens(self) -> float:
         return self.tokens_per_epoch * self.epochs
 
+    def route_patterns(self) -> list[RoutePattern]:
+        return [parse_catalogue_route(r) for r in self.routes]
+
     def route_specs(self) -> list[RouteSpec]:
-        return [parse_route(r) for r in self.routes]
+        """The concrete routes (patterns left out)."""
+        return [p.spec for p in self.route_patterns() if p.spec is not None]
 
     def setup(self) -> TrainingSetup:
         return TrainingSetup(method=self.method, tokens=self.training_tokens, seq_len=self.seq_len,
@@ -200,20 +178,11 @@ class ModelPreset(_Strict):
 
 class Catalogue(_Strict):
     version: int | str
-    customer_profile: str = "new"
-    staleness_days: int = 45
     # provider -> evidence: providers that document serving fine-tuned models at the base model's
     # serverless price. Used only when no fine-tuned inference price is published.
     ft_inference_at_base_price: dict[str, str] = Field(default_factory=dict)
     models: dict[str, ModelPreset] = Field(default_factory=dict)
     scenarios: list[Scenario]
-
-    @field_validator("customer_profile")
-    @classmethod
-    def _profile(cls, v: str) -> str:
-        if v not in CUSTOMER_PROFILES:
-            raise ValueError(f"customer_profile must be one of {', '.join(CUSTOMER_PROFILES)}")
-        return v
 
     @model_validator(mode="after")
     def _check(self) -> Catalogue:

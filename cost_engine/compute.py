@@ -1,11 +1,12 @@
-"""The pricing math, as pure functions (notes: /work/shared/notes/cost_models.md §0, §2, §4, §6).
+"""The pricing math, as pure functions (docs/cost_engine.md "Formulas"; research notes §0, §2, §4, §6).
 
 Self-hosted training time is derived from FLOPs, never looked up:
 
     T_eff     = training tokens / packing_eff
     F_tok     = k·N (+ 12·L·d·s when s >= 4096);  k = 6 full, 4 LoRA/QLoRA
     MFU       = MFU_kN × F_tok / (k·N)       (the bands are measured on the k·N basis, notes "Conventions")
-    t_compute = T_eff × F_tok / (n_gpu × peak × MFU × scale_eff)   (= T_eff × k·N / (… × MFU_kN × …))
+    t_compute = T_eff × F_tok / (n_gpu × peak × MFU × scale_eff × calibration)   (= T_eff × k·N / (… × MFU_kN × …))
+                calibration: the GPU's measured/modelled LoRA throughput (``gpus.py``), 1 for full FT
     t_qlora   = micro_steps_per_gpu × n_pass × N/1e9 × c_deq × (2.0 TB/s / bandwidth)   (QLoRA only)
     wall_h    = (t_compute + t_qlora) / 3600 + fixed_overhead_h
     gpu_hours = n_gpu × wall_h
@@ -206,8 +207,9 @@ def gpu_training_time(arch: ModelArch, setup: TrainingSetup, gpu: GpuSpec, n_gpu
     mfu = mfu_kn * (f_tok / weight_flops_per_token(arch, setup.method))
     scale = scale_band(setup.method, memory.mode, n_gpu)
     peak = gpu.peak_tflops * 1e12
+    calibration = gpu.lora_calibration if setup.method in ("lora", "qlora") else 1.0
     # Favourable ends for the low estimate: high MFU, high scaling efficiency.
-    eff = mfu.reversed() * scale.reversed() * (n_gpu * peak)
+    eff = mfu.reversed() * scale.reversed() * (n_gpu * peak * calibration)
     t_compute = Band(t_eff * f_tok / eff.low, t_eff * f_tok / eff.mid, t_eff * f_tok / eff.high)
     t_qlora = Band.point(0.0)
     micro_steps = t_eff / (setup.seq_len * setup.micro_batch * n_gpu)
@@ -224,6 +226,7 @@ def gpu_training_time(arch: ModelArch, setup: TrainingSetup, gpu: GpuSpec, n_gpu
         "scale_eff": scale.as_list(),
         "peak_tflops": gpu.peak_tflops,
         "peak_verified": gpu.verified,
+        "throughput_calibration": calibration,
         "qlora_dequant_hours": (t_qlora * (1 / 3600)).rounded(3),
         "fixed_overhead_hours": overhead.as_list(),
         "wall_hours": wall.rounded(3),

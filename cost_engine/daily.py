@@ -15,6 +15,7 @@ from datetime import timedelta
 from core.settings import Settings
 from cost_engine.catalogue import load_catalogue
 from cost_engine.loader import first_observation_date, unpriced_days
+from cost_engine.policy import Policy, load_policy
 from cost_engine.reprice import reprice
 from warehouse.asof import latest_observation_date
 from warehouse.db import write_connection
@@ -23,8 +24,9 @@ CATCH_UP_DAYS = 30
 NOTHING_TO_PRICE = "no price observations in the warehouse yet; nothing to price, nothing repriced"
 
 
-def reprice_latest(settings: Settings) -> str:
+def reprice_latest(settings: Settings, policy: Policy | None = None) -> str:
     catalogue = load_catalogue()
+    policy = policy or load_policy()
     with write_connection(settings.db_path) as con:
         latest = latest_observation_date(con)
         if latest is None:
@@ -34,7 +36,7 @@ def reprice_latest(settings: Settings) -> str:
         if first is not None:
             start = max(start, first)
         missed = unpriced_days(con, start, latest - timedelta(days=1))
-        summaries = [reprice(con, day, catalogue) for day in missed + [latest]]
+        summaries = [reprice(con, day, catalogue, policy=policy) for day in missed + [latest]]
     last = summaries[-1]
     extra = f" (and {len(missed)} missed day(s), {missed[0]} to {missed[-1]})" if missed else ""
     return f"repriced catalogue v{catalogue.version} as of {last.line()}{extra}"

@@ -1,10 +1,26 @@
 """GPU hardware specs the compute model needs: dense BF16 peak, memory, bandwidth, MFU class.
 
 Peaks are dense BF16 tensor TFLOP/s with FP32 accumulate (never the 2:4-sparse headline).
-Source: /work/shared/notes/cost_models.md §1 (stas00/ml-engineering, NVIDIA whitepapers).
-Rows marked ``verified=False`` are datasheet numbers from memory that the notes could not check;
+Sources: stas00/ml-engineering ``compute/accelerator/README.md`` (TFLOPS comparison table) and the
+NVIDIA Ada whitepaper v2.1 (RTX 4090: 165.2 dense BF16 with FP32 accumulate). Rows marked
+``verified=False`` are datasheet numbers that could not be checked against a primary source;
 estimates on those GPUs say so in their inputs. Memory is the canonical name's nominal VRAM
 (``scrapers.gpu_names.NOMINAL_VRAM_GB``), so a spec can only exist for a canonical name.
+
+**Calibration (LoRA/QLoRA).** Peak ratios are not throughput ratios. ``lora_calibration``
+multiplies a GPU's modelled LoRA/QLoRA throughput (peak × MFU band) so that the GPUs of one
+published same-recipe benchmark keep their measured ratios: vtuber-plan/katheryne
+``docs/benchmark.md`` (commit 75ea886167bb7f2c614961e2de0f55698f6552bf), Llama-2-7B LoRA r=16
+(q, v), bf16, gradient checkpointing, batch 2, sequence 512, 100 steps: L40S 38 s, RTX 6000 Ada
+38 s, A800 80GB PCIe 41 s, A100 40GB PCIe 44 s, RTX 4090 62 s, RTX A6000 73 s, A40 76 s,
+RTX 3090 96 s. Anchor: the A800 80GB PCIe (an A100 80GB die; the A100 MFU bands come from
+A100 80GB measurements), calibration 1. For GPU g:
+``calibration = (41 s / t_g) / ((peak_g × MFU_mid_g) / (312 × 0.31))`` with MFU_mid 0.31 (Ampere
+data-centre) and 0.30 (consumer/Ada), e.g. RTX 4090: (41/62) / (165.2×0.30 / 96.72) = 0.6613 /
+0.5124 = 1.29; L40S: (41/38) / (362×0.30 / 96.72) = 1.0789 / 1.1228 = 0.96. The engine then has
+the L40S 362×0.30×0.96 / (165.2×0.30×1.29) = 1.63× as fast as the RTX 4090, as measured
+(62 s / 38 s = 1.63), not the 2.19× of the peaks. One short, small-batch benchmark: GPUs it did
+not measure keep calibration 1.
 """
 from __future__ import annotations
 
@@ -20,6 +36,7 @@ class GpuSpec:
     bandwidth_tbs: float
     mfu_class: str           # consumer | ampere | hopper: picks the MFU band (notes §2.4)
     verified: bool = True
+    lora_calibration: float = 1.0   # measured/modelled LoRA throughput (module docstring)
 
     @property
     def vram_gb(self) -> float:
@@ -31,20 +48,23 @@ _SPECS = (
     GpuSpec("H100 PCIe 80GB", 756.0, 2.0, "hopper"),
     GpuSpec("H100 NVL 94GB", 835.0, 3.9, "hopper", verified=False),   # notes: not Lightning's pair value
     GpuSpec("H200 SXM 141GB", 989.0, 4.8, "hopper"),
+    GpuSpec("GH200 96GB", 989.0, 4.0, "hopper"),      # stas00: GH200 theory 989 (H100 die); 4.0 TB/s datasheet
     GpuSpec("B200 180GB", 2250.0, 8.0, "hopper", verified=False),
     GpuSpec("A100 SXM 80GB", 312.0, 2.0, "ampere"),
     GpuSpec("A100 SXM 40GB", 312.0, 1.555, "ampere"),
     GpuSpec("A100 PCIe 80GB", 312.0, 1.94, "ampere"),
-    GpuSpec("A100 PCIe 40GB", 312.0, 1.555, "ampere"),
-    GpuSpec("L40S 48GB", 362.0, 0.864, "consumer"),
+    GpuSpec("A100 PCIe 40GB", 312.0, 1.555, "ampere", lora_calibration=0.93),   # (41/44) / 1.0
+    GpuSpec("L40S 48GB", 362.0, 0.864, "consumer", lora_calibration=0.96),       # (41/38) / (108.6/96.72)
     GpuSpec("L40 48GB", 181.0, 0.864, "consumer", verified=False),
     GpuSpec("L4 24GB", 121.0, 0.3, "consumer", verified=False),
-    GpuSpec("A40 48GB", 149.7, 0.696, "consumer", verified=False),
+    GpuSpec("A40 48GB", 149.7, 0.696, "consumer", verified=False, lora_calibration=1.16),  # (41/76) / (44.91/96.72)
     GpuSpec("A10 24GB", 125.0, 0.6, "consumer", verified=False),
-    GpuSpec("RTX 4090 24GB", 165.2, 1.008, "consumer"),
-    GpuSpec("RTX 3090 24GB", 71.0, 0.936, "consumer", verified=False),
-    GpuSpec("RTX A6000 48GB", 154.8, 0.768, "consumer"),
-    GpuSpec("RTX 6000 Ada 48GB", 364.0, 0.96, "consumer", verified=False),
+    GpuSpec("RTX 4090 24GB", 165.2, 1.008, "consumer", lora_calibration=1.29),   # (41/62) / (49.56/96.72)
+    GpuSpec("RTX 3090 24GB", 71.0, 0.936, "consumer", verified=False,
+            lora_calibration=1.94),                                                # (41/96) / (21.3/96.72)
+    GpuSpec("RTX A6000 48GB", 154.8, 0.768, "consumer", lora_calibration=1.17),  # (41/73) / (46.44/96.72)
+    GpuSpec("RTX 6000 Ada 48GB", 364.0, 0.96, "consumer", verified=False,
+            lora_calibration=0.96),                                                # (41/38) / (109.2/96.72)
     GpuSpec("RTX PRO 6000 96GB", 500.0, 1.79, "consumer", verified=False),
     GpuSpec("V100 32GB", 125.0, 0.9, "consumer", verified=False),
     GpuSpec("MI300X 192GB", 1307.0, 5.3, "hopper", verified=False),

@@ -2,50 +2,84 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
+from cost_engine.policy import Policy, default_policy
 from cost_engine.snapshot import Event, GpuPrice, PriceSnapshot, TokenObs
 from scrapers.registry import DATED_SOURCES
 from warehouse.asof import day_end
 from warehouse.db import transaction
 
+_GPU_FIELDS = ("provider", "offering_key", "gpu_model", "gpu_count", "tier", "usd_per_gpu_hour", "observed_at",
+               "source_fetch_id", "region")
+# Columns of gpu_price_history the engine does not read itself (kept in GpuPrice.extra).
+_GPU_IGNORED = ("fetch_url", "gpu_known")
 
-def load_snapshot(con: duckdb.DuckDBPyConnection, as_of: date, staleness_days: int = 45) -> PriceSnapshot:
+
+def _gpu_price(row: dict[str, Any]) -> GpuPrice:
+    extra = {k: v for k, v in row.items() if k not in _GPU_FIELDS and k not in _GPU_IGNORED}
+    return GpuPrice(provider=row["provider"], offering_key=row["offering_key"], gpu_model=row["gpu_model"],
+                    gpu_count=int(row["gpu_count"]), tier=row["tier"], usd_per_gpu_hour=float(row["usd_per_gpu_hour"]),
+                    observed_at=row["observed_at"], source_fetch_id=row["source_fetch_id"], region=row.get("region"),
+                    fetch_url=row.get("fetch_url"), extra=extra)
+
+
+def _dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    names = [d[0] for d in cursor.description or []]
+    return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+
+
+def load_snapshot(con: duckdb.DuckDBPyConnection, as_of: date, policy: Policy | None = None, *,
+                  lifecycle_date: date | None = None, events_known_at: datetime | None = None) -> PriceSnapshot:
     """What was known by the end of the as_of day, through the shared as-of macros (warehouse/semantic/20_as_of.sql).
 
     * GPU: the offerings in each provider's last load (``gpu_offerings_as_of``): an offering the
-      provider stopped listing is gone, not still priced at its last price.
+      provider stopped listing is gone, not still priced at its last price. Every column of the
+      offering is read (``GpuPrice.extra`` keeps the ones the engine does not use), so a collector
+      adding columns needs nothing here. Non-finite and non-positive prices are never read.
     * Tokens: each source's last load, plus the newest dated curated-sheet row per price line
       (``token_prices_as_of``); ``snapshot.find_token_price`` then ranks them.
     * Lifecycle: one event per (provider, model, event, scope), not superseded by then, from the
-      best-ranked source (``lifecycle_events_as_of``): an aggregator seen later never overrides a
-      provider page's date.
+      best-ranked source (``lifecycle_events_as_of``), known before ``events_known_at`` (default:
+      the end of the as_of day, what the daily repricing stores; the commands pass "now", so a
+      past day is priced with every event known today, each saying when it was first seen).
+    * The fetch URL of each price (``fetch_log``) tells a reconstructed capture (``policy.basis``).
     """
     end = day_end(as_of)
-    gpu = [GpuPrice(provider=r[0], offering_key=r[1], gpu_model=r[2], gpu_count=int(r[3]), tier=r[4],
-                    usd_per_gpu_hour=float(r[5]), observed_at=r[6], source_fetch_id=r[7], region=r[8])
-           for r in con.execute(
-               "SELECT provider, offering_key, gpu_model, gpu_count, tier, usd_per_gpu_hour, observed_at, "
-               "source_fetch_id, region FROM gpu_offerings_as_of(?) "
-               "WHERE gpu_model IS NOT NULL AND usd_per_gpu_hour > 0 ORDER BY provider, offering_key",
-               [end]).fetchall()]
+    gpu = [_gpu_price(r) for r in _dicts(con.execute(
+        "SELECT o.*, f.url AS fetch_url FROM gpu_offerings_as_of(?) o "
+        "LEFT JOIN fetch_log f ON f.fetch_id = o.source_fetch_id "
+        "WHERE o.gpu_model IS NOT NULL AND isfinite(o.usd_per_gpu_hour) AND o.usd_per_gpu_hour > 0 "
+        "ORDER BY o.provider, o.offering_key", [end]))]
     tokens = [TokenObs(provider=r[0], model=r[1], method=r[2], price_kind=r[3], usd=float(r[4]), source=r[5],
-                       observed_at=r[6], source_fetch_id=r[7], source_url=r[8])
+                       observed_at=r[6], source_fetch_id=r[7], source_url=r[8], fetch_url=r[9])
               for r in con.execute(
-                  "SELECT provider, model, method, price_kind, usd, source, observed_at, source_fetch_id, source_url "
-                  "FROM token_prices_as_of(?) ORDER BY source_rank, source, provider, model, method, price_kind",
+                  "SELECT t.provider, t.model, t.method, t.price_kind, t.usd, t.source, t.observed_at, "
+                  "t.source_fetch_id, t.source_url, f.url FROM token_prices_as_of(?) t "
+                  "LEFT JOIN fetch_log f ON f.fetch_id = t.source_fetch_id "
+                  "WHERE isfinite(t.usd) AND t.usd >= 0 "
+                  "ORDER BY t.source_rank, t.source, t.provider, t.model, t.method, t.price_kind",
                   [end]).fetchall()]
     events = [Event(provider=r[0], model=r[1], event=r[2], effective_date=r[3], scope=r[4] or "", event_id=r[5],
                     source=r[6] or "", source_url=r[7], replacement=r[8], first_seen_at=r[9])
               for r in con.execute(
                   "SELECT provider, model, event, effective_date, scope, event_id, source, source_url, replacement, "
                   "first_seen_at FROM lifecycle_events_as_of(?) ORDER BY provider, model, event, scope",
-                  [end]).fetchall()]
-    return PriceSnapshot(as_of=as_of, gpu=gpu, tokens=tokens, events=events, staleness_days=staleness_days)
+                  [events_known_at or end]).fetchall()]
+    return PriceSnapshot(as_of=as_of, gpu=gpu, tokens=tokens, events=events, policy=policy or default_policy(),
+                         lifecycle_date=lifecycle_date, events_known_at=events_known_at)
+
+
+def newest_observations(con: duckdb.DuckDBPyConnection, before: datetime) -> list[tuple[str, datetime, bool]]:
+    """(source, newest observation, is a GPU source) for every source with a price before ``before``."""
+    return [(r[0], r[1], bool(r[2])) for r in con.execute(
+        "SELECT provider, max(observed_at), true FROM gpu_observations WHERE observed_at < ? GROUP BY provider "
+        "UNION ALL SELECT source, max(observed_at), false FROM token_observations WHERE observed_at < ? "
+        "GROUP BY source ORDER BY 1", [before, before]).fetchall()]
 
 
 def first_observation_date(con: duckdb.DuckDBPyConnection) -> date | None:
@@ -77,9 +111,9 @@ COLUMNS = ("as_of", "scenario", "route", "layer", "usd_low", "usd_mid", "usd_hig
            "inputs", "computed_at")
 
 
-def replace_scenario_costs(con: duckdb.DuckDBPyConnection, as_of: date, rows: list[dict[str, Any]]) -> int:
-    """Delete and insert every row of one as_of in one transaction (idempotent)."""
-    table = pa.table({
+def rows_table(rows: list[dict[str, Any]]) -> pa.Table:
+    """scenario_costs rows as an Arrow table (inputs as JSON text)."""
+    return pa.table({
         "as_of": pa.array([r["as_of"] for r in rows], pa.date32()),
         "scenario": pa.array([r["scenario"] for r in rows], pa.string()),
         "route": pa.array([r["route"] for r in rows], pa.string()),
@@ -92,6 +126,11 @@ def replace_scenario_costs(con: duckdb.DuckDBPyConnection, as_of: date, rows: li
         "inputs": pa.array([json.dumps(r["inputs"], default=str, sort_keys=True) for r in rows], pa.string()),
         "computed_at": pa.array([r["computed_at"] for r in rows], pa.timestamp("us")),
     })
+
+
+def replace_scenario_costs(con: duckdb.DuckDBPyConnection, as_of: date, rows: list[dict[str, Any]]) -> int:
+    """Delete and insert every row of one as_of in one transaction (idempotent)."""
+    table = rows_table(rows)
     with transaction(con):
         con.execute("DELETE FROM scenario_costs WHERE as_of = ?", [as_of])
         con.register("_scenario_rows", table)
@@ -104,13 +143,15 @@ def replace_scenario_costs(con: duckdb.DuckDBPyConnection, as_of: date, rows: li
     return len(rows)
 
 
-def read_scenario_costs(con: duckdb.DuckDBPyConnection, as_of: date, layer: str | None = None) -> list[dict[str, Any]]:
+def read_scenario_costs(con: duckdb.DuckDBPyConnection, as_of: date, layer: str | None = None,
+                        scenario: str | None = None) -> list[dict[str, Any]]:
     sql = ("SELECT as_of, scenario, route, layer, usd_low, usd_mid, usd_high, available, reason, inputs, computed_at "
-           "FROM scenario_costs WHERE as_of = ?" + (" AND layer = ?" if layer else "") + " ORDER BY scenario, route, layer")
-    params: list[Any] = [as_of] + ([layer] if layer else [])
+           "FROM scenario_costs WHERE as_of = ?" + (" AND layer = ?" if layer else "")
+           + (" AND scenario = ?" if scenario else "") + " ORDER BY scenario, route, layer")
+    params: list[Any] = [as_of] + ([layer] if layer else []) + ([scenario] if scenario else [])
     out = []
     for r in con.execute(sql, params).fetchall():
-        d = dict(zip(COLUMNS, r))
+        d = dict(zip(COLUMNS, r, strict=True))
         d["inputs"] = json.loads(d["inputs"]) if isinstance(d["inputs"], str) else d["inputs"]
         out.append(d)
     return out

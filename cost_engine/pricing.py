@@ -3,6 +3,16 @@
 Layers per route: compute (training runs), data, engineering (labour + failed runs), serving
 (dedicated GPUs for the tuned model: gpu routes, and hosted open-weight routes when the scenario
 has no inference block), inference (hosted per-token inference of the tuned model), total.
+
+Status of a route (``STATUSES``, most severe first):
+  unavailable  the provider does not offer it: a lifecycle event in effect stops it, or the job
+               does not fit in the GPUs' memory
+  unpriced     a price it needs is missing from the snapshot (we lack it, the provider may not)
+  stale        every price is there, but at least one is older than the policy's maximum age for
+               its source kind: shown, with its cost, and never chosen as the cheapest
+  available    every price is usable
+Which route is the cheapest is not decided here: that rule has one home, the SQL macro
+``scenario_cheapest_of`` (warehouse/semantic/50_costs.sql), read through ``cost_engine.service``.
 """
 from __future__ import annotations
 
@@ -11,28 +21,37 @@ from typing import Any
 
 from cost_engine import availability
 from cost_engine.bands import Band
-from cost_engine.catalogue import OPEN_WEIGHT_PROVIDERS, Catalogue, RouteSpec, Scenario
+from cost_engine.catalogue import Catalogue, Scenario
 from cost_engine.compute import (
     GpuTimeEstimate,
     billed_tokens,
     break_even_months,
     gpu_training_time,
     hosted_training_cost,
+    memory_plan,
     monthly_token_spend,
 )
-from cost_engine.gpus import gpu_spec
+from cost_engine.gpus import GPU_SPECS, gpu_spec
+from cost_engine.routes import HOSTED_PROVIDERS, OPEN_WEIGHT_PROVIDERS, RoutePattern, RouteSpec
 from cost_engine.snapshot import (
+    Offer,
     PriceSnapshot,
-    effective_usd_per_gpu_hour,
+    TokenObs,
+    bucket_range,
+    choose_offer,
     find_token_price,
     gpu_groups,
+    gpu_offers,
     gpu_provenance,
-    pick_gpu_price,
     token_provenance,
+    undated,
 )
 from scrapers.records import COMMITTED_TIERS, INTERRUPTIBLE_TIERS
+from scrapers.registry import AGGREGATOR_SOURCES
 
 LAYERS = ("compute", "data", "engineering", "serving", "inference", "total")
+STATUSES = ("unavailable", "unpriced", "stale", "available")
+GPU_COUNTS = (1, 2, 4, 8)
 
 
 @dataclass
@@ -45,11 +64,16 @@ class LayerCost:
 class RouteEstimate:
     scenario: str
     route: str
-    available: bool
+    status: str
     reasons: list[str]
     layers: dict[str, LayerCost]
     provenance: list[dict[str, Any]]
+    summary: dict[str, Any] = field(default_factory=dict)
     cheapest: bool = False
+
+    @property
+    def available(self) -> bool:
+        return self.status == "available"
 
     @property
     def reason(self) -> str | None:
@@ -60,15 +84,72 @@ class RouteEstimate:
         return self.layers["total"].usd
 
 
-def expand_routes(spec: RouteSpec, snap: PriceSnapshot) -> list[RouteSpec]:
-    """A gpu route without provider and tier becomes: the cheapest offer, then one route per
-    provider/tier that prices the GPU (on-demand and spot side by side). Commitment tiers
-    (reserved terms, clusters) are neither the cheapest offer nor expanded: a catalogue route
-    that names one (``gpu:<GPU>:<n>:runpod:reserved_1m``) prices it explicitly."""
-    if spec.kind != "gpu" or (spec.provider and spec.tier):
-        return [spec]
-    groups = gpu_groups(snap, spec.gpu or "", provider=spec.provider)
-    return [spec] + [RouteSpec("gpu", provider=p, tier=t, gpu=spec.gpu, count=spec.count) for p, t in groups]
+# ---------------------------------------------------------------- route expansion
+
+
+def _fits(scenario: Scenario, catalogue: Catalogue, gpu: str, count: int) -> bool:
+    return memory_plan(catalogue.arch(scenario), scenario.setup(), gpu_spec(gpu), count).fits
+
+
+def _gpu_routes(gpu: str, count: int, snap: PriceSnapshot, provider: str | None, tier: str | None,
+                mode: str) -> list[RouteSpec]:
+    """``best``: the best offer's route; ``groups``: one route per provider/tier; ``both``."""
+    base = RouteSpec("gpu", gpu=gpu, count=count, provider=provider, tier=tier)
+    if tier is not None or mode == "best":
+        return [base]
+    groups = [RouteSpec("gpu", provider=p, tier=t, gpu=gpu, count=count)
+              for p, t in gpu_groups(snap, gpu, count, provider=provider)]
+    return groups if mode == "groups" else [base, *groups]
+
+
+def _hosted_any(snap: PriceSnapshot) -> list[RouteSpec]:
+    """Bucket providers by parameter count; every other provider once per priced model (undated id)."""
+    specs = [RouteSpec("hosted", provider=p) for p in OPEN_WEIGHT_PROVIDERS]
+    named: set[tuple[str, str]] = set()
+    for t in snap.tokens:
+        if (t.provider in HOSTED_PROVIDERS and t.provider not in OPEN_WEIGHT_PROVIDERS
+                and t.price_kind == "training_per_1m_tokens" and t.source not in AGGREGATOR_SOURCES):
+            named.add((t.provider, undated(t.model)[0]))
+    return specs + [RouteSpec("hosted", provider=p, model=m) for p, m in sorted(named)]
+
+
+def expand(pattern: RoutePattern, scenario: Scenario, catalogue: Catalogue, snap: PriceSnapshot,
+           *, detail: bool = False) -> list[RouteSpec]:
+    """Concrete routes of a route string.
+
+    A plain ``gpu:<GPU>:<n>`` is its best offer plus one route per provider/tier that can host
+    the job (on-demand and spot side by side). Patterns keep only GPUs that fit the job in memory
+    and have an offering for it: ``detail=False`` (the catalogue) gives one route per GPU model,
+    ``detail=True`` (estimate) one per GPU model, provider and tier. ``all`` takes each GPU at the
+    smallest count in ``GPU_COUNTS`` that fits.
+    """
+    if pattern.kind == "route":
+        spec = pattern.spec
+        assert spec is not None
+        if spec.kind == "hosted":
+            return [spec]
+        return _gpu_routes(spec.gpu or "", spec.count, snap, spec.provider, spec.tier, "both")
+    if pattern.kind == "hosted_any":
+        return _hosted_any(snap)
+    if pattern.kind == "all":
+        out: list[RouteSpec] = []
+        for gpu in sorted(GPU_SPECS):
+            count = next((n for n in GPU_COUNTS if _fits(scenario, catalogue, gpu, n)
+                          and gpu_offers(snap, gpu, n)), None)
+            if count is not None:
+                out += _gpu_routes(gpu, count, snap, None, None, "groups")
+        return out + _hosted_any(snap)
+    out = []
+    named = len(pattern.gpus) < len(GPU_SPECS)   # an alias lists its GPUs even when nobody offers them
+    for gpu in pattern.gpus:
+        offered = bool(gpu_offers(snap, gpu, pattern.count, provider=pattern.provider))
+        if (offered or named) and _fits(scenario, catalogue, gpu, pattern.count):
+            mode = ("groups" if detail else "best") if offered else "best"
+            out += _gpu_routes(gpu, pattern.count, snap, pattern.provider, pattern.tier, mode)
+    return out
+
+
+# ---------------------------------------------------------------- shared per scenario
 
 
 def _training_methods(method: str, provider: str) -> list[str]:
@@ -87,22 +168,6 @@ class _Serving:
     provenance: list[dict[str, Any]]
 
 
-def _serving(scenario: Scenario, snap: PriceSnapshot) -> _Serving:
-    s = scenario.serving
-    assert s is not None
-    price = pick_gpu_price(snap, s.gpu, s.gpu_count, tiers=s.tiers,
-                           exclude_tiers=COMMITTED_TIERS + INTERRUPTIBLE_TIERS)
-    inputs: dict[str, Any] = {"gpu": s.gpu, "gpu_count": s.gpu_count, "hours_per_month": s.hours_per_month,
-                              "months": s.months,
-                              "tiers": s.tiers or "all but spot/interruptible and reserved/cluster commitments"}
-    if price is None:
-        return _Serving(LayerCost(None, inputs), [f"no serving price for {s.gpu} at or before {snap.as_of}"], [])
-    p = _gpu_prov(price, s.gpu_count, snap)
-    inputs["price"] = p
-    return _Serving(LayerCost(Band.point(s.gpu_count * s.hours_per_month * s.months * p["usd_effective"]), inputs),
-                    [], [p])
-
-
 @dataclass
 class _ScenarioWork:
     """What every route of one scenario shares on one day: computed once, not per route."""
@@ -110,23 +175,49 @@ class _ScenarioWork:
     times: dict[tuple[str, int], GpuTimeEstimate] = field(default_factory=dict)
 
 
-def _gpu_prov(price, count: int, snap: PriceSnapshot) -> dict[str, Any]:
-    p = gpu_provenance(price, snap)
-    p["usd_effective"] = effective_usd_per_gpu_hour(price, count)
-    if price.gpu_count > count:
-        p["note"] = f"{price.gpu_count}-GPU instance paid in full for {count} GPU(s)"
-    elif price.gpu_count < count:
-        p["note"] = f"per-GPU price of a {price.gpu_count}-GPU offering used for {count} GPUs"
-    return p
+def _stale_reason(p: dict[str, Any]) -> str:
+    what = p.get("offering") or f"{p.get('model')} {p.get('price_kind')}"
+    return (f"stale price: {p['provider']} {what} ${p['usd']:g} observed {p['observed_at'][:10]}, "
+            f"{p['age_days']} days before the priced day (limit for {p['source_kind']}: {p['max_age_days']} days)")
 
 
-def _stale_notes(prov: list[dict[str, Any]]) -> list[str]:
-    return [f"stale price: {p['provider']} {p.get('offering') or p.get('model')} last observed "
-            f"{p['observed_at'][:10]}" for p in prov if p.get("stale")]
+def _offer_note(offer: Offer, gpu: str) -> str | None:
+    if not offer.oversized:
+        return None
+    return (f"priced on {offer.price.provider}'s {offer.gpus_rented}-GPU {gpu} instance "
+            f"(${offer.instance_usd_per_hour:,.2f}/h, paid in full) for a {offer.gpus_needed}-GPU job: "
+            f"no usable instance of {offer.gpus_needed} GPU(s)")
 
 
-def _price_gpu_route(scenario: Scenario, catalogue: Catalogue, spec: RouteSpec, snap: PriceSnapshot,
-                     reasons: list[str], prov: list[dict[str, Any]], work: _ScenarioWork) -> LayerCost:
+def _serving_offer(snap: PriceSnapshot, gpus: list[str], count: int, tiers: list[str] | None) -> Offer | None:
+    offers = [o for g in gpus for o in gpu_offers(snap, g, count, tiers=tiers,
+                                                  exclude_tiers=COMMITTED_TIERS + INTERRUPTIBLE_TIERS)]
+    return min(offers, key=Offer.sort_key) if offers else None
+
+
+def _serving(scenario: Scenario, snap: PriceSnapshot) -> _Serving:
+    s = scenario.serving
+    assert s is not None
+    inputs: dict[str, Any] = {"gpus": s.gpus, "gpu_count": s.gpu_count, "hours_per_month": s.hours_per_month,
+                              "months": s.months,
+                              "tiers": s.tiers or "all but spot/interruptible and reserved/cluster commitments"}
+    offer = _serving_offer(snap, s.gpus, s.gpu_count, s.tiers)
+    if offer is None:
+        return _Serving(LayerCost(None, inputs), [f"no serving price for {s.gpu_count} × {' or '.join(s.gpus)} "
+                                                  f"on one instance at or before {snap.as_of}"], [])
+    p = gpu_provenance(offer, snap)
+    inputs["price"] = p
+    inputs["usd_per_hour"] = p["instance_usd_per_hour"]
+    reasons = [note for note in [_offer_note(offer, offer.price.gpu_model)] if note]
+    usd = offer.instance_usd_per_hour * s.hours_per_month * s.months
+    return _Serving(LayerCost(Band.point(usd), inputs), reasons, [p])
+
+
+# ---------------------------------------------------------------- compute layers
+
+
+def _gpu_compute(scenario: Scenario, catalogue: Catalogue, spec: RouteSpec, snap: PriceSnapshot,
+                 route: _RouteWork, work: _ScenarioWork) -> LayerCost:
     gpu = gpu_spec(spec.gpu or "")
     key = (gpu.name, spec.count)
     if key not in work.times:
@@ -136,25 +227,56 @@ def _price_gpu_route(scenario: Scenario, catalogue: Catalogue, spec: RouteSpec, 
                               "training_tokens": scenario.training_tokens, **est.inputs,
                               "gpu_hours_per_run": est.gpu_hours.rounded(3)}
     if not est.memory.fits:
-        reasons.append(est.memory.note)
+        route.blockers.append(est.memory.note)
         return LayerCost(None, inputs)
     if est.memory.mode == "offload":
-        reasons.append(est.memory.note)
+        route.notes.append(est.memory.note)
     if not gpu.verified:
-        reasons.append(f"{gpu.name} peak throughput is an unverified datasheet value")
-    price = pick_gpu_price(snap, gpu.name, spec.count, provider=spec.provider, tier=spec.tier)
-    if price is None:
+        route.notes.append(f"{gpu.name} peak throughput is an unverified datasheet value")
+    offer = choose_offer(snap, gpu.name, spec.count, provider=spec.provider, tier=spec.tier)
+    if offer is None:
         where = ":".join(x for x in (spec.provider, spec.tier) if x) or "any provider"
-        reasons.append(f"no price for {gpu.name} ({where}) at or before {snap.as_of}")
+        route.missing.append(f"no offer of {spec.count} or more {gpu.name} GPUs on one instance ({where}) "
+                             f"at or before {snap.as_of}")
         return LayerCost(None, inputs)
-    p = _gpu_prov(price, spec.count, snap)
-    prov.append(p)
-    inputs["price"] = p
-    return LayerCost(est.gpu_hours * (p["usd_effective"] * scenario.runs), inputs)
+    p = gpu_provenance(offer, snap)
+    route.provenance.append(p)
+    allowance = snap.policy.spot_interruption_allowance if offer.interruptible else 0.0
+    wall = est.wall_hours * (1 + allowance)
+    inputs.update(price=p, interruption_allowance=allowance, billed_wall_hours_per_run=wall.rounded(3))
+    note = _offer_note(offer, gpu.name)
+    if note:
+        route.notes.append(note)
+    usd = wall * (offer.instance_usd_per_hour * scenario.runs)
+    route.summary.update(
+        provider=offer.price.provider, tier=offer.price.tier, spot=offer.interruptible,
+        interruption_allowance=allowance, gpus_needed=spec.count, gpus_rented=offer.gpus_rented,
+        oversized=offer.oversized, instance_usd_per_hour=p["instance_usd_per_hour"],
+        effective_usd_per_gpu_hour=p["usd_effective"], usd_per_hour=p["instance_usd_per_hour"],
+        wall_hours_per_run=wall.rounded(3), gpu_hours_per_run=(wall * spec.count).rounded(3),
+        cost_per_epoch=(usd * (1 / (scenario.runs * scenario.epochs))).rounded(4),
+        basis=p["basis"], observed_at=p["observed_at"][:10])
+    return LayerCost(usd, inputs)
 
 
-def _price_hosted_route(scenario: Scenario, catalogue: Catalogue, spec: RouteSpec, snap: PriceSnapshot,
-                        reasons: list[str], prov: list[dict[str, Any]]) -> LayerCost:
+def _min_charge(snap: PriceSnapshot, provider: str, model: str | None, params: float, price: TokenObs,
+                inputs: dict[str, Any], route: _RouteWork) -> float | None:
+    minimum = find_token_price(snap, provider, model, params, [price.method], "min_charge")
+    if minimum is None:
+        return None
+    p = token_provenance(minimum, snap)
+    if not p["usable"]:
+        inputs["min_charge_not_applied"] = (f"${minimum.usd:g} minimum charge ({p['basis']}, observed "
+                                            f"{p['observed_at'][:10]}) is older than the {p['max_age_days']}-day "
+                                            f"limit for {p['source_kind']} and is not applied")
+        return None
+    route.provenance.append(p)
+    inputs["min_charge"] = minimum.usd
+    return minimum.usd
+
+
+def _hosted_compute(scenario: Scenario, catalogue: Catalogue, spec: RouteSpec, snap: PriceSnapshot,
+                    route: _RouteWork) -> LayerCost:
     params = catalogue.params(scenario)
     provider = spec.provider or ""
     price = find_token_price(snap, provider, spec.model, params, _training_methods(scenario.method, provider),
@@ -162,37 +284,40 @@ def _price_hosted_route(scenario: Scenario, catalogue: Catalogue, spec: RouteSpe
     billed = billed_tokens(scenario.tokens_per_epoch, scenario.epochs)
     inputs: dict[str, Any] = {"method": scenario.method, "runs": scenario.runs, "epochs": scenario.epochs,
                               "billed_tokens_per_run": billed, "params": params}
+    if price is not None and bucket_range(price.model) is None:
+        route.priced_model = price.model
     if price is None:
         label = spec.model or f"{params / 1e9:g}B"
-        reasons.append(f"no training price for {provider} {label} ({scenario.method}) at or before {snap.as_of}")
+        route.missing.append(f"no training price for {provider} {label} ({scenario.method}) at or before {snap.as_of}")
         return LayerCost(None, inputs)
-    minimum = find_token_price(snap, provider, spec.model, params, [price.method], "min_charge")
     p = token_provenance(price, snap)
-    prov.append(p)
+    route.provenance.append(p)
     inputs["price"] = p
     if price.method == "sft_full" and scenario.method != "full":
         inputs["note"] = f"{provider} publishes no LoRA price; its managed SFT price is used"
-    if minimum is not None:
-        prov.append(token_provenance(minimum, snap))
-        inputs["min_charge"] = minimum.usd
-    per_run = hosted_training_cost(billed, price.usd, minimum.usd if minimum else None)
+    minimum = _min_charge(snap, provider, spec.model, params, price, inputs, route)
+    per_run = hosted_training_cost(billed, price.usd, minimum)
     inputs["usd_per_run"] = round(per_run, 6)
+    route.summary.update(provider=provider, model=route.priced_model or price.model, spot=False,
+                         usd_per_1m_tokens=price.usd, cost_per_epoch=round(per_run / scenario.epochs, 6),
+                         basis=p["basis"], observed_at=p["observed_at"][:10])
     return LayerCost(Band.point(per_run * scenario.runs), inputs)
 
 
 def _inference(scenario: Scenario, catalogue: Catalogue, spec: RouteSpec, snap: PriceSnapshot,
-               layers: dict[str, LayerCost], reasons: list[str], prov: list[dict[str, Any]]) -> LayerCost:
+               layers: dict[str, LayerCost], route: _RouteWork) -> LayerCost:
     """Hosted inference of the tuned model, and the break-even against the base model.
 
-    Break-even (notes §6.4): months = one-off / monthly saving, where the one-off is compute +
-    data + engineering (``break_even_months``); ``break_even_months_training_only`` uses the
-    training compute alone. Mid values of each band.
+    Break-even (docs/cost_engine.md): months = one-off / monthly saving, where the one-off is
+    compute + data + engineering (``break_even_months``); ``break_even_months_training_only`` uses
+    the training compute alone. Mid values of each band.
     """
     inf = scenario.inference
     assert inf is not None
     params = catalogue.params(scenario)
     provider = spec.provider or ""
-    found = {kind: find_token_price(snap, provider, spec.model, params, ["inference"], kind)
+    model = route.priced_model or spec.model
+    found = {kind: find_token_price(snap, provider, model, params, ["inference"], kind)
              for kind in ("ft_input_per_1m", "ft_output_per_1m", "base_input_per_1m", "base_output_per_1m")}
     inputs: dict[str, Any] = {"requests_per_month": inf.requests_per_month, "input_tokens": inf.input_tokens,
                               "output_tokens": inf.output_tokens,
@@ -204,61 +329,104 @@ def _inference(scenario: Scenario, catalogue: Catalogue, spec: RouteSpec, snap: 
         inputs["ft_price_basis"] = f"base-model price ({at_base})"
         missing = []
     if missing:
-        reasons.append(f"no fine-tuned inference price ({', '.join(missing)}) for {provider} "
-                       f"{spec.model or f'{params / 1e9:g}B'} at or before {snap.as_of}")
+        route.missing.append(f"no fine-tuned inference price ({', '.join(missing)}) for {provider} "
+                             f"{model or f'{params / 1e9:g}B'} at or before {snap.as_of}")
         return LayerCost(None, inputs)
     for obs in {id(o): o for o in found.values() if o is not None}.values():
-        prov.append(token_provenance(obs, snap))
+        route.provenance.append(token_provenance(obs, snap))
     ft_in, ft_out = found["ft_input_per_1m"], found["ft_output_per_1m"]
-    ft_month = monthly_token_spend(inf.requests_per_month, inf.input_tokens, inf.output_tokens, ft_in.usd, ft_out.usd)  # type: ignore[union-attr]
+    assert ft_in is not None and ft_out is not None
+    ft_month = monthly_token_spend(inf.requests_per_month, inf.input_tokens, inf.output_tokens, ft_in.usd, ft_out.usd)
     inputs["ft_usd_per_month"] = round(ft_month, 4)
+    _break_even(inf, found, ft_month, layers, inputs)
+    return LayerCost(Band.point(ft_month * inf.months), inputs)
+
+
+def _break_even(inf: Any, found: dict[str, TokenObs | None], ft_month: float, layers: dict[str, LayerCost],
+                inputs: dict[str, Any]) -> None:
     b_in, b_out = found["base_input_per_1m"], found["base_output_per_1m"]
     if b_in is None or b_out is None:
         inputs["break_even_months"] = None
         inputs["break_even_reason"] = "no base-model inference price to compare with"
-    else:
-        base_month = monthly_token_spend(inf.requests_per_month, inf.input_tokens + inf.base_prompt_overhead_tokens,
-                                         inf.output_tokens, b_in.usd, b_out.usd)
-        inputs["base_usd_per_month"] = round(base_month, 4)
-        one_off_parts = [layers[n].usd for n in ("compute", "data", "engineering")]
-        if any(part is None for part in one_off_parts):
-            inputs["break_even_months"] = inputs["break_even_months_training_only"] = None
-            inputs["break_even_reason"] = "no training cost"
-        else:
-            training = one_off_parts[0].mid  # type: ignore[union-attr]
-            one_off = sum(part.mid for part in one_off_parts)  # type: ignore[union-attr]
-            months, why = break_even_months(one_off, base_month, ft_month)
-            months_training, _ = break_even_months(training, base_month, ft_month)
-            inputs["one_off_usd"] = round(one_off, 4)
-            inputs["one_off_basis"] = "compute + data + engineering (mid)"
-            inputs["break_even_months"] = None if months is None else round(months, 3)
-            inputs["break_even_months_training_only"] = None if months_training is None else round(months_training, 3)
-            inputs["break_even_reason"] = why
-    return LayerCost(Band.point(ft_month * inf.months), inputs)
+        return
+    base_month = monthly_token_spend(inf.requests_per_month, inf.input_tokens + inf.base_prompt_overhead_tokens,
+                                     inf.output_tokens, b_in.usd, b_out.usd)
+    inputs["base_usd_per_month"] = round(base_month, 4)
+    parts = [band for n in ("compute", "data", "engineering") if (band := layers[n].usd) is not None]
+    if len(parts) < 3:
+        inputs["break_even_months"] = inputs["break_even_months_training_only"] = None
+        inputs["break_even_reason"] = "no training cost"
+        return
+    training = parts[0].mid
+    one_off = sum(part.mid for part in parts)
+    months, why = break_even_months(one_off, base_month, ft_month)
+    months_training, _ = break_even_months(training, base_month, ft_month)
+    inputs["one_off_usd"] = round(one_off, 4)
+    inputs["one_off_basis"] = "compute + data + engineering (mid)"
+    inputs["break_even_months"] = None if months is None else round(months, 3)
+    inputs["break_even_months_training_only"] = None if months_training is None else round(months_training, 3)
+    inputs["break_even_reason"] = why
+
+
+# ---------------------------------------------------------------- one route
+
+
+@dataclass
+class _RouteWork:
+    """What pricing one route collects on the way: why it cannot run, what it lacks, notes."""
+    blockers: list[str] = field(default_factory=list)     # unavailable
+    missing: list[str] = field(default_factory=list)      # unpriced
+    notes: list[str] = field(default_factory=list)
+    provenance: list[dict[str, Any]] = field(default_factory=list)
+    summary: dict[str, Any] = field(default_factory=dict)
+    priced_model: str | None = None
+
+
+def _sum(parts: list[Band | None]) -> Band | None:
+    total = Band.point(0.0)
+    for part in parts:
+        if part is None:
+            return None
+        total = total + part
+    return total
+
+
+def _status(route: _RouteWork) -> str:
+    if route.blockers:
+        return "unavailable"
+    if route.missing:
+        return "unpriced"
+    if any(not p["usable"] for p in route.provenance):
+        return "stale"
+    return "available"
+
+
+def _lifecycle(scenario: Scenario, spec: RouteSpec, snap: PriceSnapshot, route: _RouteWork,
+               compute: LayerCost) -> None:
+    needs_inference = scenario.inference is not None
+    profile = snap.policy.customer_profile
+    on = snap.lifecycle_day
+    route.blockers += availability.route_blockers(snap.events, spec, on, needs_inference=needs_inference,
+                                                  profile=profile, priced_model=route.priced_model,
+                                                  priced_day=snap.as_of)
+    notices = availability.route_notices(snap.events, spec, on, needs_inference=needs_inference, profile=profile,
+                                         priced_model=route.priced_model)
+    if notices:
+        compute.inputs["lifecycle_notices"] = notices
 
 
 def price_route(scenario: Scenario, catalogue: Catalogue, spec: RouteSpec, snap: PriceSnapshot,
                 work: _ScenarioWork | None = None) -> RouteEstimate:
     """Price one route; ``work`` carries what the scenario's routes share (see ``price_scenario``)."""
     work = work if work is not None else _ScenarioWork()
-    reasons: list[str] = []
-    prov: list[dict[str, Any]] = []
+    route = _RouteWork()
     layers: dict[str, LayerCost] = {}
-    blockers: list[str] = []
-    notices: list[dict[str, Any]] = []
     if spec.kind == "gpu":
-        layers["compute"] = _price_gpu_route(scenario, catalogue, spec, snap, reasons, prov, work)
+        layers["compute"] = _gpu_compute(scenario, catalogue, spec, snap, route, work)
     else:
-        needs_inference = scenario.inference is not None
-        blockers = availability.route_blockers(snap.events, spec, snap.as_of, needs_inference=needs_inference,
-                                               profile=catalogue.customer_profile)
-        notices = availability.route_notices(snap.events, spec, snap.as_of, needs_inference=needs_inference,
-                                             profile=catalogue.customer_profile)
-        layers["compute"] = _price_hosted_route(scenario, catalogue, spec, snap, reasons, prov)
-    if notices:
-        layers["compute"].inputs["lifecycle_notices"] = notices
-    data = scenario.data.band()
-    layers["data"] = LayerCost(data, scenario.data.model_dump(exclude_none=True))
+        layers["compute"] = _hosted_compute(scenario, catalogue, spec, snap, route)
+        _lifecycle(scenario, spec, snap, route, layers["compute"])
+    layers["data"] = LayerCost(scenario.data.band(), scenario.data.model_dump(exclude_none=True))
     compute = layers["compute"].usd
     failed = Band.of(scenario.engineering.failed_share)
     labour = Band.of(scenario.engineering.labour_usd)
@@ -267,43 +435,42 @@ def price_route(scenario: Scenario, catalogue: Catalogue, spec: RouteSpec, snap:
         {"labour_usd": labour.as_list(), "failed_share": failed.as_list(),
          "note": "labour + failed_share × compute"})
     if spec.kind == "hosted" and scenario.inference is not None:
-        layers["inference"] = _inference(scenario, catalogue, spec, snap, layers, reasons, prov)
+        layers["inference"] = _inference(scenario, catalogue, spec, snap, layers, route)
     elif scenario.serving is not None and (spec.kind == "gpu" or spec.provider in OPEN_WEIGHT_PROVIDERS):
         if work.serving is None:
             work.serving = _serving(scenario, snap)
         layers["serving"] = work.serving.cost
-        reasons.extend(work.serving.reasons)
-        prov.extend(work.serving.provenance)
-    parts = [layers[name].usd for name in LAYERS if name in layers]
-    total = None if any(p is None for p in parts) else sum(parts[1:], parts[0])  # type: ignore[arg-type]
-    reasons = blockers + reasons
-    available = not blockers and total is not None
-    reasons += _stale_notes(prov)
-    layers["total"] = LayerCost(total, {"layers": [n for n in LAYERS[:-1] if n in layers], "provenance": prov,
-                                        "catalogue_version": catalogue.version,
-                                        "customer_profile": catalogue.customer_profile,
-                                        "staleness_days": snap.staleness_days})
-    return RouteEstimate(scenario.name, spec.name, available, reasons, layers, prov)
+        route.notes.extend(work.serving.reasons)
+        if work.serving.cost.usd is None:
+            route.missing.extend(work.serving.reasons)
+        route.provenance.extend(work.serving.provenance)
+    total = _sum([layers[name].usd for name in LAYERS if name in layers])
+    status = _status(route)
+    stale = [_stale_reason(p) for p in route.provenance if not p["usable"]]
+    reasons = route.blockers + route.missing + stale + [n for n in route.notes if n not in route.missing]
+    route.summary.setdefault("basis", ", ".join(sorted({p["basis"] for p in route.provenance})) or None)
+    layers["total"] = LayerCost(total, {
+        "layers": [n for n in LAYERS[:-1] if n in layers], "provenance": route.provenance, "status": status,
+        "summary": route.summary, "catalogue_version": catalogue.version,
+        "customer_profile": snap.policy.customer_profile, "lifecycle_date": snap.lifecycle_day.isoformat(),
+        "events_known_at": snap.events_known_at.isoformat() if snap.events_known_at else None,
+        "max_price_age_days": dict(snap.policy.max_age_days)})
+    return RouteEstimate(scenario.name, spec.name, status, reasons, layers, route.provenance, route.summary)
 
 
-def price_scenario(scenario: Scenario, catalogue: Catalogue, snap: PriceSnapshot) -> list[RouteEstimate]:
+def price_scenario(scenario: Scenario, catalogue: Catalogue, snap: PriceSnapshot, *,
+                   patterns: list[RoutePattern] | None = None, detail: bool = False) -> list[RouteEstimate]:
+    """Every route of the scenario (or of ``patterns``), each concrete route once, in the order
+    the routes expand."""
     routes: list[RouteEstimate] = []
     seen: set[str] = set()
     work = _ScenarioWork()   # serving and GPU-hours per (GPU, count): once per scenario, not per route
-    for spec in scenario.route_specs():
-        for expanded in expand_routes(spec, snap):
-            if expanded.name in seen:
+    for pattern in patterns if patterns is not None else scenario.route_patterns():
+        for spec in expand(pattern, scenario, catalogue, snap, detail=detail):
+            if spec.name in seen:
                 continue
-            seen.add(expanded.name)
-            routes.append(price_route(scenario, catalogue, expanded, snap, work))
-    candidates = [r for r in routes if r.available and r.total is not None]
-    if candidates:
-        # Fresh prices beat stale ones, as for the cheapest offer; then the lowest total mid.
-        best = min(candidates, key=lambda r: (any(p.get("stale") for p in r.provenance),
-                                              r.total.mid, r.route))  # type: ignore[union-attr]
-        best.cheapest = True
-    for r in routes:
-        r.layers["total"].inputs["cheapest_in_scenario"] = r.cheapest
+            seen.add(spec.name)
+            routes.append(price_route(scenario, catalogue, spec, snap, work))
     return routes
 
 

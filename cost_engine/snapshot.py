@@ -1,24 +1,33 @@
 """An as-of price snapshot and the pure rules that pick prices out of it.
 
 As-of semantics (loaded by ``cost_engine.loader`` through the shared SQL macros of
-warehouse/semantic/20_as_of.sql): GPU offerings listed in each provider's last load
-before the end of the as_of day; token prices in each source's last load (for the dated curated
-sheet, the newest row per price line). An observation older than ``staleness_days`` before
-as_of is *stale*: still usable, flagged in the route's reason and provenance, and passed over
-for a fresh one when choosing a price.
+warehouse/semantic/20_as_of.sql): GPU offerings listed in each provider's last load before the
+end of the as_of day; token prices in each source's last load (for the dated curated sheet, the
+newest row per price line).
 
-Tiers: commitment tiers (``COMMITTED_TIERS``: reserved terms, clusters) are never candidates for
-an hourly price unless a route or ``serving.tiers`` names them; serving also skips
-``INTERRUPTIBLE_TIERS`` unless named.
+Freshness (one policy, ``cost_engine.policy``): an observation is *usable* when it is at most
+``policy.max_age(source)`` days older than ``as_of``. Usable prices are always chosen before
+stale ones; a stale price is returned only when nothing usable exists, and the route priced on
+it is marked stale (never silently chosen or mixed).
+
+Pay for what you rent: a k-GPU job needs one instance of at least k GPUs of the model. An
+offering rents its ``gpu_count`` GPUs, except a per-GPU pod provider's (``policy.per_gpu_pods``)
+1-GPU offering, which rents any count up to the provider's maximum at its per-GPU price. The job
+pays the whole instance; a larger instance than needed is used only when no usable instance of
+the right size exists, and is then named (``Offer.oversized``).
+
+Tiers: commitment tiers (``COMMITTED_TIERS``) are never candidates unless a route or
+``serving.tiers`` names them; serving also skips ``INTERRUPTIBLE_TIERS`` unless named.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
-from scrapers.records import COMMITTED_TIERS
+from cost_engine.policy import Policy, basis, default_policy
+from scrapers.records import COMMITTED_TIERS, INTERRUPTIBLE_TIERS
 from scrapers.registry import AGGREGATOR_SOURCES, source_rank
 from scrapers.token_common import SIZE_BUCKET_RE
 
@@ -39,6 +48,9 @@ class GpuPrice:
     observed_at: datetime
     source_fetch_id: int | None = None
     region: str | None = None
+    fetch_url: str | None = None   # fetch_log.url of the load: names a reconstructed capture
+    # Columns a collector adds beyond these (availability, shape: available, stock, vcpus, ...).
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass(frozen=True)
@@ -52,6 +64,7 @@ class TokenObs:
     observed_at: datetime
     source_fetch_id: int | None = None
     source_url: str | None = None
+    fetch_url: str | None = None   # fetch_log.url of the load: names a reconstructed capture
 
 
 @dataclass(frozen=True)
@@ -68,91 +81,167 @@ class Event:
     first_seen_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class Freshness:
+    kind: str
+    age_days: int
+    max_age_days: int
+
+    @property
+    def usable(self) -> bool:
+        return self.age_days <= self.max_age_days
+
+
 @dataclass
 class PriceSnapshot:
     as_of: date
     gpu: list[GpuPrice] = field(default_factory=list)
     tokens: list[TokenObs] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
-    staleness_days: int = 45
+    policy: Policy = field(default_factory=default_policy)
+    lifecycle_date: date | None = None     # the day lifecycle events are judged on (default as_of)
+    events_known_at: datetime | None = None  # events first seen before this (None: as of the day)
 
-    def is_stale(self, observed_at: datetime) -> bool:
-        return observed_at.date() < self.as_of - timedelta(days=self.staleness_days)
+    @property
+    def lifecycle_day(self) -> date:
+        return self.lifecycle_date or self.as_of
+
+    def freshness(self, source: str, observed_at: datetime, *, gpu: bool) -> Freshness:
+        return Freshness(self.policy.source_kind(source, gpu=gpu), (self.as_of - observed_at.date()).days,
+                         self.policy.max_age(source, gpu=gpu))
+
+    def gpu_usable(self, p: GpuPrice) -> bool:
+        return self.freshness(p.provider, p.observed_at, gpu=True).usable
+
+    def token_usable(self, t: TokenObs) -> bool:
+        return self.freshness(t.source, t.observed_at, gpu=False).usable
+
+
+# ---------------------------------------------------------------- GPU offers
+
+
+@dataclass(frozen=True)
+class Offer:
+    """One offering used for a job of ``gpus_needed`` GPUs: the instance rented and what it costs."""
+    price: GpuPrice
+    gpus_needed: int
+    gpus_rented: int
+    usable: bool
+
+    @property
+    def instance_usd_per_hour(self) -> float:
+        return self.price.usd_per_gpu_hour * self.gpus_rented
+
+    @property
+    def effective_usd_per_gpu_hour(self) -> float:
+        """What each GPU the job uses costs per hour (the whole instance over the GPUs needed)."""
+        return self.instance_usd_per_hour / self.gpus_needed
+
+    @property
+    def oversized(self) -> bool:
+        return self.gpus_rented > self.gpus_needed
+
+    @property
+    def interruptible(self) -> bool:
+        return self.price.tier in INTERRUPTIBLE_TIERS
+
+    def sort_key(self) -> tuple:
+        # Usable first; then the smallest instance that fits (a larger one only when no smaller one
+        # is usable); then the lowest instance price; then a stable name order.
+        return (not self.usable, self.gpus_rented, self.instance_usd_per_hour, self.price.provider,
+                self.price.tier, self.price.offering_key)
+
+
+def gpus_rented(p: GpuPrice, needed: int, policy: Policy) -> int | None:
+    """GPUs this offering rents for a job of ``needed`` GPUs, or None if it cannot host it."""
+    pod_max = policy.per_gpu_pods.get(p.provider)
+    if pod_max and p.gpu_count == 1:
+        return needed if needed <= pod_max else None
+    return p.gpu_count if p.gpu_count >= needed else None
+
+
+def rentable(p: GpuPrice, policy: Policy) -> bool:
+    """False for an offering its collector flags as not available (when the policy says to skip those)."""
+    return not (policy.skip_unavailable_offers and p.extra.get("available") is False)
+
+
+def _tier_wanted(t: str, tier: str | None, tiers: list[str] | None, exclude_tiers: tuple[str, ...]) -> bool:
+    if tier is not None:
+        return t == tier
+    if tiers is not None:
+        return t in tiers
+    return t not in exclude_tiers
+
+
+def gpu_offers(snap: PriceSnapshot, gpu_model: str, needed: int, *, provider: str | None = None,
+               tier: str | None = None, tiers: list[str] | None = None,
+               exclude_tiers: tuple[str, ...] = COMMITTED_TIERS) -> list[Offer]:
+    """Every offering of ``gpu_model`` that can host a ``needed``-GPU job, best first (``Offer.sort_key``)."""
+    offers = []
+    for p in snap.gpu:
+        if p.gpu_model != gpu_model or (provider is not None and p.provider != provider):
+            continue
+        if not _tier_wanted(p.tier, tier, tiers, exclude_tiers) or not rentable(p, snap.policy):
+            continue
+        rented = gpus_rented(p, needed, snap.policy)
+        if rented is not None:
+            offers.append(Offer(p, needed, rented, snap.gpu_usable(p)))
+    return sorted(offers, key=Offer.sort_key)
+
+
+def choose_offer(snap: PriceSnapshot, gpu_model: str, needed: int, **filters: Any) -> Offer | None:
+    offers = gpu_offers(snap, gpu_model, needed, **filters)
+    return offers[0] if offers else None
+
+
+def gpu_groups(snap: PriceSnapshot, gpu_model: str, needed: int = 1, provider: str | None = None,
+               exclude_tiers: tuple[str, ...] = COMMITTED_TIERS) -> list[tuple[str, str]]:
+    """(provider, tier) pairs with an offering that can host the job, sorted."""
+    return sorted({(o.price.provider, o.price.tier)
+                   for o in gpu_offers(snap, gpu_model, needed, provider=provider, exclude_tiers=exclude_tiers)})
 
 
 # ---------------------------------------------------------------- provenance
 
-def gpu_provenance(p: GpuPrice, snap: PriceSnapshot) -> dict[str, Any]:
+
+def _freshness_fields(f: Freshness) -> dict[str, Any]:
+    return {"source_kind": f.kind, "age_days": f.age_days, "max_age_days": f.max_age_days,
+            "usable": f.usable, "stale": not f.usable}
+
+
+def gpu_provenance(offer: Offer, snap: PriceSnapshot) -> dict[str, Any]:
+    p = offer.price
     return {"kind": "gpu", "provider": p.provider, "offering": p.offering_key, "gpu_model": p.gpu_model,
-            "tier": p.tier, "gpu_count": p.gpu_count, "observed_at": p.observed_at.isoformat(),
-            "source": p.provider, "source_fetch_id": p.source_fetch_id, "usd": p.usd_per_gpu_hour,
-            "unit": "usd_per_gpu_hour", "stale": snap.is_stale(p.observed_at)}
+            "tier": p.tier, "gpu_count": p.gpu_count, "gpus_needed": offer.gpus_needed,
+            "gpus_rented": offer.gpus_rented, "oversized": offer.oversized, "spot": offer.interruptible,
+            "observed_at": p.observed_at.isoformat(), "source": p.provider, "source_fetch_id": p.source_fetch_id,
+            "basis": basis(p.provider, gpu=True, url=p.fetch_url, policy=snap.policy),
+            "usd": p.usd_per_gpu_hour, "unit": "usd_per_gpu_hour",
+            "instance_usd_per_hour": round(offer.instance_usd_per_hour, 6),
+            "usd_effective": round(offer.effective_usd_per_gpu_hour, 6),
+            **_freshness_fields(snap.freshness(p.provider, p.observed_at, gpu=True))}
 
 
 def token_provenance(t: TokenObs, snap: PriceSnapshot) -> dict[str, Any]:
     return {"kind": "token", "provider": t.provider, "model": t.model, "method": t.method,
             "price_kind": t.price_kind, "observed_at": t.observed_at.isoformat(), "source": t.source,
-            "source_fetch_id": t.source_fetch_id, "usd": t.usd, "stale": snap.is_stale(t.observed_at)}
+            "source_fetch_id": t.source_fetch_id, "usd": t.usd,
+            "basis": basis(t.source, gpu=False, url=t.fetch_url or t.source_url, policy=snap.policy),
+            **_freshness_fields(snap.freshness(t.source, t.observed_at, gpu=False))}
 
 
-# ---------------------------------------------------------------- GPU prices
-
-def gpu_groups(snap: PriceSnapshot, gpu_model: str, provider: str | None = None,
-               tier: str | None = None, exclude_tiers: tuple[str, ...] = COMMITTED_TIERS) -> list[tuple[str, str]]:
-    """(provider, tier) pairs that price this GPU in the snapshot, sorted; ``exclude_tiers``
-    (default: commitment tiers) are left out unless ``tier`` names one."""
-    return sorted({(p.provider, p.tier) for p in snap.gpu
-                   if p.gpu_model == gpu_model and (provider is None or p.provider == provider)
-                   and (p.tier == tier if tier is not None else p.tier not in exclude_tiers)})
-
-
-def effective_usd_per_gpu_hour(p: GpuPrice, count: int) -> float:
-    """What one of ``count`` GPUs costs per hour on this offering: its per-GPU price, unless the
-    offering is a larger instance than needed, which is paid in full (Lambda 8× for a 1-GPU job)."""
-    return p.usd_per_gpu_hour * p.gpu_count / count if p.gpu_count > count else p.usd_per_gpu_hour
-
-
-def pick_gpu_price(snap: PriceSnapshot, gpu_model: str, count: int, *, provider: str | None = None,
-                   tier: str | None = None, tiers: list[str] | None = None,
-                   exclude_tiers: tuple[str, ...] = COMMITTED_TIERS) -> GpuPrice | None:
-    """The cheapest offering for ``count`` GPUs of a model, by effective price per needed GPU.
-
-    Candidates: the named ``tier``, else the named ``tiers``, else every tier but
-    ``exclude_tiers`` (default: the commitment tiers, whose hourly figure is only the rate of a
-    reserved term or a cluster contract, not what an hour costs).
-    Within one provider and tier an offering of exactly ``count`` GPUs (Lambda instance sizes) is
-    preferred; otherwise a smaller offering's per-GPU price (rent several), or a larger instance
-    paid in full. Fresh observations beat stale ones.
-    """
-    def wanted(t: str) -> bool:
-        if tier is not None:
-            return t == tier
-        if tiers is not None:
-            return t in tiers
-        return t not in exclude_tiers
-
-    rows = [p for p in snap.gpu if p.gpu_model == gpu_model
-            and (provider is None or p.provider == provider) and wanted(p.tier)]
-
-    def key(p: GpuPrice) -> tuple:
-        return (effective_usd_per_gpu_hour(p, count), p.provider, p.tier, p.offering_key)
-
-    best_per_group: list[GpuPrice] = []
-    for group in {(p.provider, p.tier) for p in rows}:
-        in_group = [p for p in rows if (p.provider, p.tier) == group]
-        exact = [p for p in in_group if p.gpu_count == count]
-        pool = exact or in_group
-        fresh = [p for p in pool if not snap.is_stale(p.observed_at)]
-        best_per_group.append(min(fresh or pool, key=key))
-    if not best_per_group:
-        return None
-    fresh = [p for p in best_per_group if not snap.is_stale(p.observed_at)]
-    return min(fresh or best_per_group, key=key)
+def price_key(p: dict[str, Any]) -> tuple:
+    """The identity of a price observation in provenance (its usd aside): what 'the same price' means."""
+    if p.get("kind") == "gpu":
+        return ("gpu", p.get("provider"), p.get("offering"), p.get("tier"), p.get("gpus_rented"))
+    return ("token", p.get("provider"), p.get("model"), p.get("method"), p.get("price_kind"), p.get("source"))
 
 
 # ---------------------------------------------------------------- token prices
 
-def _undated(model_id: str) -> tuple[str, bool]:
+
+def undated(model_id: str) -> tuple[str, bool]:
+    """(base id, whether the id names a dated or numbered snapshot)."""
     for pattern in (_DATED, _VERSIONED):
         m = pattern.match(model_id)
         if m:
@@ -161,14 +250,12 @@ def _undated(model_id: str) -> tuple[str, bool]:
 
 
 def model_matches(route_model: str, model_id: str) -> bool:
-    """'gpt-4o-mini' matches 'gpt-4o-mini' and 'gpt-4o-mini-2024-07-18', never 'gpt-4o' vs 'gpt-4o-mini-…'.
-
-    A dated route model matches only that exact id (or its undated alias).
-    """
+    """Price lookup: 'gpt-4o-mini' matches 'gpt-4o-mini' and 'gpt-4o-mini-2024-07-18', never
+    'gpt-4o' vs 'gpt-4o-mini-…'. A dated route model matches only that exact id (or its undated alias)."""
     if route_model == model_id:
         return True
-    r_base, r_dated = _undated(route_model)
-    m_base, m_dated = _undated(model_id)
+    r_base, r_dated = undated(route_model)
+    m_base, m_dated = undated(model_id)
     if r_dated and m_dated:
         return False
     return r_base == m_base
@@ -197,9 +284,9 @@ def find_token_price(snap: PriceSnapshot, provider: str, model: str | None, para
     """Best observation for provider/model (or size bucket)/method/kind.
 
     Preference: the first method in ``methods`` that has any price; an exact model id over a size
-    bucket; then, in this order: a fresh observation over a stale one; a provider page over the
-    curated sheet over an aggregator (``scrapers.registry.source_rank``; aggregators never for
-    training kinds); the newest observation; the model id (for a stable choice).
+    bucket; then, in this order: a usable (fresh enough) observation over a stale one; a provider
+    page over the curated sheet over an aggregator (``scrapers.registry.source_rank``; aggregators
+    never for training kinds); the newest observation; the model id (for a stable choice).
     """
     allow_aggregators = kind not in TRAINING_KINDS
     for method in methods:
@@ -209,6 +296,6 @@ def find_token_price(snap: PriceSnapshot, provider: str, model: str | None, para
         bucketed = [t for t in rows if params is not None and in_bucket(t.model, params)]
         pool = named or bucketed
         if pool:
-            return min(pool, key=lambda t: (snap.is_stale(t.observed_at), source_rank(t.source),
-                                             -t.observed_at.timestamp(), t.model))
+            return min(pool, key=lambda t: (not snap.token_usable(t), source_rank(t.source),
+                                            -t.observed_at.timestamp(), t.model))
     return None

@@ -1,237 +1,248 @@
-"""Cost-engine commands: ``reprice``, ``scenarios``, ``estimate``."""
+"""Cost-engine commands: ``reprice``, ``scenarios``, ``estimate`` (module-level commands over
+``cost_engine.service``; inputs checked by ``pricewatch.cli_costs_validate``)."""
 from __future__ import annotations
 
 import json
-import sys
-from datetime import date, datetime, timedelta
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from core.settings import settings_for
 from pricewatch.cli_common import db_option
+from pricewatch.cli_costs_format import (
+    DETAIL_TABLE_COLUMNS,
+    ESTIMATE_COLUMNS,
+    estimate_json,
+    estimate_row,
+    money,
+    pct,
+    provenance_text,
+    route_detail,
+)
+from pricewatch.cli_costs_validate import (
+    ALLOWANCE,
+    DAY,
+    EPOCHS,
+    EXAMPLES,
+    PARAMS,
+    RUNS,
+    SEQ_LEN,
+    TOKENS_PER_EXAMPLE,
+    CostCommand,
+    fail,
+)
 from pricewatch.output import FORMATS, render
 
-_date = click.DateTime(formats=["%Y-%m-%d"])
-NO_PRICES = "error: the warehouse has no prices yet; run `pricewatch run --offline` first"
+if TYPE_CHECKING:  # pragma: no cover - the engine is imported when a command runs, not at CLI start
+    from cost_engine.policy import Policy
+
+NO_PRICES = "the warehouse has no prices yet; run `pricewatch run --offline` first"
+CUSTOMER_PROFILES = ("new", "inactive", "active")
 
 
-def _day(value: datetime | None) -> date | None:
-    return value.date() if value else None
+def policy_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--customer-profile, --max-price-age, --spot-allowance (defaults: cost_engine/policy.yaml and env)."""
+    command = click.option("--spot-allowance", "spot_allowance", type=ALLOWANCE, default=None,
+                           help="Extra GPU-hours on spot/interruptible tiers (default 0.15 = 15%).")(command)
+    command = click.option("--max-price-age", "max_price_age", multiple=True, metavar="KIND=DAYS",
+                           help="Maximum price age per source kind, e.g. gpu_provider=14 (repeatable; kinds: "
+                                "gpu_marketplace, gpu_provider, token_provider, aggregator, curated).")(command)
+    return click.option("--customer-profile", "customer_profile", type=click.Choice(CUSTOMER_PROFILES),
+                        default=None, help="Who is priced: new (never fine-tuned), inactive or active "
+                                           "(default: the policy's, `new`).")(command)
 
 
-def _money(v: float | None) -> str:
-    return "" if v is None else f"${v:,.2f}"
+def _policy(customer_profile: str | None, max_price_age: tuple[str, ...], spot_allowance: float | None) -> Policy:
+    from cost_engine.policy import load_policy, parse_max_age
+
+    ages: dict[str, int] = {}
+    for text in max_price_age:
+        ages.update(parse_max_age(text))
+    return load_policy().with_overrides(max_age=ages or None, customer_profile=customer_profile,
+                                        spot_allowance=spot_allowance)
 
 
-def _change(now: float | None, before: float | None) -> str:
-    if now is None or before is None:
-        return ""
-    if before == 0:
-        return "" if now == 0 else "new"
-    return f"{(now - before) / before * 100:+.1f}%"
+def _warn(message: str | None) -> None:
+    if message:
+        click.echo(message, err=True)
 
 
-def _provenance_text(prov: list[dict[str, Any]]) -> str:
-    parts = []
-    for p in prov:
-        what = (f"{p['provider']} {p.get('gpu_model', '')} {p.get('tier', '')}".strip() if p["kind"] == "gpu"
-                else f"{p['provider']} {p['model']} {p['price_kind']}")
-        stale = " STALE" if p.get("stale") else ""
-        fetch = f" fetch {p['source_fetch_id']}" if p.get("source_fetch_id") is not None else ""
-        parts.append(f"{what} ${p['usd']:g} @{p['observed_at'][:10]} ({p['source']}{fetch}){stale}")
-    return "; ".join(parts)
+# ---------------------------------------------------------------- reprice
 
 
-def _cheapest(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Per scenario, the total row the engine marked ``cheapest_in_scenario``."""
-    return {r["scenario"]: r for r in rows
-            if r["layer"] == "total" and (r.get("inputs") or {}).get("cheapest_in_scenario")}
+@click.command("reprice", cls=CostCommand)
+@click.option("--from", "start", type=DAY, default=None, help="First day to reprice (YYYY-MM-DD).")
+@click.option("--to", "end", type=DAY, default=None, help="Last day to reprice (default: --from).")
+@policy_options
+@db_option
+def reprice_cmd(start: date | None, end: date | None, customer_profile: str | None, max_price_age: tuple[str, ...],
+                spot_allowance: float | None, db: Path | None) -> None:
+    """Reprice the scenario catalogue into scenario_costs, one as-of day at a time.
 
+    Without --from it reprices the day of the newest observation and any day of the 30 before
+    it that has no rows (as the daily run does). --from must not be before the first observation;
+    --to stops at the newest one. Each day is replaced in one transaction (re-running is safe),
+    with a progress line per day on stderr.
+    """
+    from cost_engine.daily import reprice_latest
+    from cost_engine.reprice import backfill, clamp_to_observations
+    from warehouse.db import write_connection
 
-def register(group: click.Group) -> None:
-    # Imported here, not at module level: pricewatch.cli imports this module while it loads.
-
-    @group.command("reprice")
-    @click.option("--from", "start", type=_date, default=None, help="First day to reprice (YYYY-MM-DD).")
-    @click.option("--to", "end", type=_date, default=None, help="Last day to reprice (default: --from).")
-    @db_option
-    def reprice_cmd(start: datetime | None, end: datetime | None, db: Path | None) -> None:
-        """Reprice the scenario catalogue into scenario_costs, one as-of day at a time.
-
-        Without --from it reprices the day of the newest observation and any day of the 30 before
-        it that has no rows (as the daily run does). --to stops at the newest observation. Each day
-        is replaced in one transaction, so re-running is safe.
-        """
-        from cost_engine.daily import reprice_latest
-        from cost_engine.reprice import backfill, clamp_to_observations
-        from warehouse.db import write_connection
-
-        settings = settings_for(db)
-        if start is None:
-            if end is not None:
-                raise click.UsageError("--to needs --from")
-            click.echo(reprice_latest(settings))
+    settings = settings_for(db)
+    policy = _policy(customer_profile, max_price_age, spot_allowance)
+    if start is None:
+        if end is not None:
+            fail("--to needs --from")
+        click.echo(reprice_latest(settings, policy))
+        return
+    last = end or start
+    if last < start:
+        fail(f"--to {last} is before --from {start}")
+    with write_connection(settings.db_path) as con:
+        clamped, warnings = clamp_to_observations(con, start, last)
+        for warning in warnings:
+            click.echo(warning, err=True)
+        if clamped is None:
             return
-        first, last = start.date(), (end or start).date()
-        if last < first:
-            raise click.UsageError(f"--to {last} is before --from {first}")
-        with write_connection(settings.db_path) as con:
-            clamped, warnings = clamp_to_observations(con, first, last)
-            for warning in warnings:
-                click.echo(warning, err=True)
-            if clamped is None:
-                return
-            summaries = backfill(con, first, clamped, progress=lambda m: click.echo(m, err=True))
-        click.echo(render(["as_of", "scenarios", "routes", "available", "rows"],
-                          [(s.as_of, s.scenarios, s.routes, s.available, s.rows) for s in summaries]))
+        summaries = backfill(con, start, clamped, progress=lambda m: click.echo(m, err=True), policy=policy)
+    click.echo(render(["as_of", "scenarios", "routes", "available", "rows"],
+                      [(s.as_of, s.scenarios, s.routes, s.available, s.rows) for s in summaries]))
 
-    @group.command("scenarios")
-    @click.option("--as-of", "as_of", type=_date, default=None,
-                  help="Day to show (default: the latest repriced day, else the latest observation day).")
-    @click.option("--scenario", "scenario_name", default=None, help="Show every route and layer of one scenario.")
-    @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
-    @db_option
-    def scenarios_cmd(as_of: datetime | None, scenario_name: str | None, fmt: str, db: Path | None) -> None:
-        """What each standard fine-tuning scenario costs: cheapest route, low/mid/high, change vs 7 and 30 days."""
-        from core.clock import utcnow
-        from cost_engine.catalogue import load_catalogue
-        from cost_engine.loader import latest_repriced_date, load_snapshot, read_scenario_costs
-        from cost_engine.pricing import price_catalogue
-        from cost_engine.reprice import estimate_rows
-        from warehouse.asof import latest_observation_date
-        from warehouse.db import read_connection
 
-        catalogue = load_catalogue()
-        with read_connection(settings_for(db).db_path) as con:
-            day = _day(as_of) or latest_repriced_date(con) or latest_observation_date(con)
-            if day is None:
-                click.echo(NO_PRICES, err=True)
-                sys.exit(2)
-            rows = read_scenario_costs(con, day)
-            stored = bool(rows)
-            if not stored:
-                snap = load_snapshot(con, day, catalogue.staleness_days)
-                rows = estimate_rows(price_catalogue(catalogue, snap), day, utcnow())
-                for r in rows:
-                    r["inputs"] = json.loads(json.dumps(r["inputs"], default=str))
-            before = {n: _cheapest(read_scenario_costs(con, day - timedelta(days=n), "total")) for n in (7, 30)}
-        if not stored:
-            click.echo(f"note: no scenario_costs stored for {day}; computed on the fly "
-                       f"(run `pricewatch reprice --from {day}` to store it)", err=True)
-        if scenario_name:
-            _print_scenario_routes(rows, scenario_name, day, fmt)
+# ---------------------------------------------------------------- scenarios
+
+
+def _scenario_lines(lines: list[dict[str, Any]], fmt: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    cols = ["scenario", "cheapest_route", "low", "mid", "high", "routes", "vs_7d", "vs_30d", "$/h", "basis",
+            "prices_used"]
+    rows = [(o["scenario"], o["cheapest_route"] or o["reason"] or "none available", money(o["usd_low"]),
+             money(o["usd_mid"]), money(o["usd_high"]), o["routes_available"], pct(o["change_7d_pct"]),
+             pct(o["change_30d_pct"]), money(o["usd_per_hour"]), o["basis"] or "",
+             provenance_text(o["provenance"]) if fmt == "table" else json.dumps(o["provenance"]))
+            for o in lines]
+    return cols, rows
+
+
+@click.command("scenarios", cls=CostCommand)
+@click.option("--as-of", "as_of", type=DAY, default=None,
+              help="Price day (default: the newest observation day, with lifecycle judged today).")
+@click.option("--scenario", "scenario_name", default=None, help="Show every route and layer of one scenario.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@policy_options
+@db_option
+def scenarios_cmd(as_of: date | None, scenario_name: str | None, fmt: str, customer_profile: str | None,
+                  max_price_age: tuple[str, ...], spot_allowance: float | None, db: Path | None) -> None:
+    """What each standard fine-tuning scenario costs: cheapest usable route, low/mid/high, change vs 7 and 30 days.
+
+    Stored days come from the scenario_cost_trend view; a day priced with another lifecycle day,
+    profile or freshness policy than the stored one is priced on the fly (and says so on stderr).
+    """
+    from cost_engine.catalogue import load_catalogue
+    from cost_engine.service import freshness_warning, pricing_day, scenario_table
+    from warehouse.db import read_connection
+
+    catalogue = load_catalogue()
+    policy = _policy(customer_profile, max_price_age, spot_allowance)
+    if scenario_name is not None and scenario_name not in {s.name for s in catalogue.scenarios}:
+        fail(f"no scenario {scenario_name!r}; known: {', '.join(s.name for s in catalogue.scenarios)}")
+    with read_connection(settings_for(db).db_path) as con:
+        day = pricing_day(con, as_of)
+        if day is None:
+            fail(NO_PRICES)
             return
-        best = _cheapest(rows)
-        out = []
-        for s in catalogue.scenarios:
-            totals = [r for r in rows if r["scenario"] == s.name and r["layer"] == "total"]
-            b = best.get(s.name)
-            prev = {n: before[n].get(s.name) for n in (7, 30)}
-            out.append({
-                "scenario": s.name, "as_of": day.isoformat(),
-                "cheapest_route": b["route"] if b else None,
-                "usd_low": b["usd_low"] if b else None, "usd_mid": b["usd_mid"] if b else None,
-                "usd_high": b["usd_high"] if b else None,
-                "routes_available": f"{sum(r['available'] for r in totals)}/{len(totals)}",
-                "change_7d": _change(b["usd_mid"] if b else None, prev[7]["usd_mid"] if prev[7] else None),
-                "change_30d": _change(b["usd_mid"] if b else None, prev[30]["usd_mid"] if prev[30] else None),
-                "mid_7d_ago": prev[7]["usd_mid"] if prev[7] else None,
-                "mid_30d_ago": prev[30]["usd_mid"] if prev[30] else None,
-                "provenance": b["inputs"].get("provenance", []) if b else [],
-                "reason": b["reason"] if b else "; ".join(sorted({r["reason"] or "" for r in totals})) or None,
-            })
+        _warn(freshness_warning(con, day, policy))
+        table = scenario_table(con, catalogue, policy, day)
+    _warn(table.note)
+    if scenario_name:
+        cheapest = next(o["cheapest_route"] for o in table.lines if o["scenario"] == scenario_name)
+        out = route_detail(table.routes, scenario_name, cheapest)
         if fmt == "json":
             click.echo(json.dumps(out, indent=2, default=str))
             return
-        cols = ["scenario", "cheapest_route", "low", "mid", "high", "routes", "vs_7d", "vs_30d", "prices_used"]
-        table = [(o["scenario"], o["cheapest_route"] or "none available", _money(o["usd_low"]), _money(o["usd_mid"]),
-                  _money(o["usd_high"]), o["routes_available"], o["change_7d"], o["change_30d"],
-                  _provenance_text(o["provenance"]) if fmt == "table" else json.dumps(o["provenance"]))
-                 for o in out]
-        click.echo(render(cols, table, fmt, title=f"Scenario costs as of {day} (catalogue v{catalogue.version})"))
-
-    @group.command("estimate")
-    @click.option("--params", "params", type=float, required=True, help="Model parameters, e.g. 7e9.")
-    @click.option("--method", type=click.Choice(["qlora", "lora", "full"]), required=True)
-    @click.option("--examples", type=int, required=True)
-    @click.option("--tokens-per-example", "tokens_per_example", type=float, required=True)
-    @click.option("--epochs", type=float, default=3, show_default=True)
-    @click.option("--runs", type=int, default=1, show_default=True, help="Training runs (iterations).")
-    @click.option("--seq-len", "seq_len", type=int, default=2048, show_default=True)
-    @click.option("--route", "routes", multiple=True, required=True,
-                  help="gpu:<GPU>:<count>[:<provider>[:<tier>]] or hosted:<provider>[:<model>] (repeatable).")
-    @click.option("--as-of", "as_of", type=_date, default=None, help="Price day (default: latest observation day).")
-    @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
-    @db_option
-    def estimate_cmd(params: float, method: str, examples: int, tokens_per_example: float, epochs: float, runs: int,
-                     seq_len: int, routes: tuple[str, ...], as_of: datetime | None, fmt: str, db: Path | None) -> None:
-        """Price an ad-hoc fine-tune on the given routes, with the same breakdown as the catalogue."""
-        from cost_engine.catalogue import Catalogue, Scenario, load_catalogue
-        from cost_engine.loader import load_snapshot
-        from cost_engine.pricing import price_scenario
-        from warehouse.asof import latest_observation_date
-        from warehouse.db import read_connection
-
-        base = load_catalogue()
-        try:
-            scenario = Scenario(name="adhoc", params=params, method=method, examples=examples,
-                                tokens_per_example=tokens_per_example, epochs=epochs, runs=runs, seq_len=seq_len,
-                                routes=list(routes))
-        except ValueError as exc:   # CatalogueError, UnknownGpu and pydantic's errors are ValueErrors
-            raise click.UsageError(str(exc)) from None
-        catalogue = Catalogue(version=base.version, customer_profile=base.customer_profile,
-                              staleness_days=base.staleness_days, models=base.models, scenarios=[scenario])
-        with read_connection(settings_for(db).db_path) as con:
-            day = _day(as_of) or latest_observation_date(con)
-            if day is None:
-                click.echo(NO_PRICES, err=True)
-                sys.exit(2)
-            snap = load_snapshot(con, day, catalogue.staleness_days)
-        estimates = price_scenario(scenario, catalogue, snap)
-        if fmt == "json":
-            click.echo(json.dumps([{
-                "route": e.route, "as_of": day.isoformat(), "available": e.available, "cheapest": e.cheapest,
-                "reason": e.reason, "provenance": e.provenance,
-                "layers": {name: {"usd_low": c.usd.low if c.usd else None, "usd_mid": c.usd.mid if c.usd else None,
-                                  "usd_high": c.usd.high if c.usd else None, "inputs": c.inputs}
-                           for name, c in e.layers.items()},
-            } for e in estimates], indent=2, default=str))
-            return
-        table = []
-        for e in estimates:
-            comp = e.layers["compute"]
-            hours = comp.inputs.get("gpu_hours_per_run")
-            table.append((e.route, "yes" if e.available else "no", "*" if e.cheapest else "",
-                          _money(comp.usd.low if comp.usd else None), _money(comp.usd.mid if comp.usd else None),
-                          _money(comp.usd.high if comp.usd else None),
-                          "" if hours is None else f"{hours[0]:,.1f}–{hours[2]:,.1f}",
-                          _provenance_text(e.provenance), e.reason or ""))
-        click.echo(render(["route", "available", "cheapest", "compute_low", "compute_mid", "compute_high",
-                           "gpu_hours/run", "prices_used", "reason"], table, fmt,
-                          title=f"Estimate as of {day}: {params:g} params, {method}, {examples} × "
-                                f"{tokens_per_example:g} tokens × {epochs:g} epochs × {runs} run(s)"))
-
-
-def _print_scenario_routes(rows: list[dict[str, Any]], name: str, day: date, fmt: str) -> None:
-    mine = [r for r in rows if r["scenario"] == name]
-    if not mine:
-        raise click.UsageError(f"no scenario {name!r} on {day}")
-    routes = sorted({r["route"] for r in mine})
-    best = _cheapest(mine).get(name)
-    out = []
-    for route in routes:
-        layer = {r["layer"]: r for r in mine if r["route"] == route}
-        total = layer["total"]
-        out.append({"route": route, "available": total["available"],
-                    "cheapest": bool(best and best["route"] == route),
-                    **{f"{n}_mid": layer[n]["usd_mid"] if n in layer else None
-                       for n in ("compute", "data", "engineering", "serving", "inference")},
-                    "total_low": total["usd_low"], "total_mid": total["usd_mid"], "total_high": total["usd_high"],
-                    "reason": total["reason"]})
-    if fmt == "json":
-        click.echo(json.dumps(out, indent=2, default=str))
+        cols = DETAIL_TABLE_COLUMNS
+        title = f"{scenario_name} as of {day.price_day}"
+        click.echo(render(cols, [[o[c] for c in cols] for o in out], fmt, title=title))
         return
-    cols = list(out[0].keys())
-    click.echo(render(cols, [[o[c] for c in cols] for o in out], fmt, title=f"{name} as of {day}"))
+    if fmt == "json":
+        click.echo(json.dumps(table.lines, indent=2, default=str))
+        return
+    cols, rows = _scenario_lines(table.lines, fmt)
+    click.echo(render(cols, rows, fmt, title=f"Scenario costs as of {day.price_day} (catalogue v{catalogue.version}, "
+                                             f"customer profile {policy.customer_profile})"))
+
+
+# ---------------------------------------------------------------- estimate
+
+
+@click.command("estimate", cls=CostCommand)
+@click.option("--params", "params", type=PARAMS, required=True, help="Model parameters, e.g. 7e9.")
+@click.option("--method", type=click.Choice(["qlora", "lora", "full"]), required=True)
+@click.option("--examples", type=EXAMPLES, required=True)
+@click.option("--tokens-per-example", "tokens_per_example", type=TOKENS_PER_EXAMPLE, required=True)
+@click.option("--epochs", type=EPOCHS, default=3, show_default=True)
+@click.option("--runs", type=RUNS, default=1, show_default=True, help="Training runs (iterations).")
+@click.option("--seq-len", "seq_len", type=SEQ_LEN, default=2048, show_default=True)
+@click.option("--route", "routes", multiple=True, required=True,
+              help="all | gpu:any:<n> | gpu:<GPU or alias>:<n>[:<provider>[:<tier>]] | hosted:any | "
+                   "hosted:<provider>[:<model>] (repeatable). Aliases: H100, A100-80G, 4090, L40S...")
+@click.option("--price-override", "overrides", multiple=True, metavar="ROUTE=USD",
+              help="What-if price: gpu:<GPU>[:<provider>]=USD per GPU-hour or hosted:<provider>[:<model>]=USD "
+                   "per 1M training tokens, e.g. 'gpu:H100 SXM 80GB=1.80' (repeatable).")
+@click.option("--as-of", "as_of", type=DAY, default=None,
+              help="Price day (default: the newest observation day, with lifecycle judged today).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@policy_options
+@db_option
+def estimate_cmd(params: float, method: str, examples: int, tokens_per_example: float, epochs: float, runs: int,
+                 seq_len: int, routes: tuple[str, ...], overrides: tuple[str, ...], as_of: date | None, fmt: str,
+                 customer_profile: str | None, max_price_age: tuple[str, ...], spot_allowance: float | None,
+                 db: Path | None) -> None:
+    """Price an ad-hoc fine-tune, cheapest usable route first: `--route all` tries every route that fits.
+
+    Per route: status (available, stale, unpriced, unavailable), totals, wall-clock and GPU hours,
+    cost per epoch, the hourly price actually charged, provider, tier, spot flag (with the
+    interruption allowance), basis and observation date. JSON: a list of route objects.
+    """
+    from cost_engine.catalogue import load_catalogue
+    from cost_engine.service import (
+        EstimateRequest,
+        estimate,
+        freshness_warning,
+        parse_override,
+        parse_routes,
+        pricing_day,
+    )
+    from warehouse.db import read_connection
+
+    parse_routes(list(routes))        # a bad route or override is an error before the warehouse is opened
+    for text in overrides:
+        parse_override(text)
+    catalogue = load_catalogue()
+    policy = _policy(customer_profile, max_price_age, spot_allowance)
+    request = EstimateRequest(params, method, examples, tokens_per_example, epochs, runs, seq_len, list(routes),
+                              list(overrides))
+    with read_connection(settings_for(db).db_path) as con:
+        day = pricing_day(con, as_of)
+        if day is None:
+            fail(NO_PRICES)
+            return
+        _warn(freshness_warning(con, day, policy))
+        estimates = estimate(con, catalogue, policy, day, request)
+    if fmt == "json":
+        click.echo(json.dumps([estimate_json(e, day.price_day.isoformat()) for e in estimates], indent=2, default=str))
+        return
+    click.echo(render(ESTIMATE_COLUMNS, [estimate_row(e) for e in estimates], fmt,
+                      title=f"Estimate as of {day.price_day}: {params:g} params, {method}, {examples} × "
+                            f"{tokens_per_example:g} tokens × {epochs:g} epochs × {runs} run(s), "
+                            f"customer profile {policy.customer_profile}"))
+
+
+def register(group: click.Group) -> None:
+    for command in (reprice_cmd, scenarios_cmd, estimate_cmd):
+        group.add_command(command)
+
+
+__all__ = ["register", "reprice_cmd", "scenarios_cmd", "estimate_cmd"]

@@ -50,18 +50,20 @@ def newest_day(con: duckdb.DuckDBPyConnection) -> date | None:
         return None
 
 
-def read_report_data(settings: Settings, as_of: date | None = None) -> ReportData:
+def read_report_data(settings: Settings, as_of: date | None = None, customer_profile: str | None = None) -> ReportData:
     """Open the warehouse read-only, gather everything for ``as_of`` (default: latest observation day), close."""
     with read_connection(settings.db_path) as con:
         latest = newest_day(con)
-        return load_report_data(con, as_of or latest or today_utc(), latest_day=latest)
+        return load_report_data(con, as_of or latest or today_utc(), latest_day=latest,
+                                customer_profile=customer_profile)
 
 
-def write_report(settings: Settings, as_of: date | None = None, out: Path | None = None) -> WrittenReport:
+def write_report(settings: Settings, as_of: date | None = None, out: Path | None = None,
+                 customer_profile: str | None = None) -> WrittenReport:
     """Render the report; write ``out``, or ``<reports_dir>/<date>.html`` plus, when the day is the
     newest one with data, ``latest.html`` and its markdown summary ``latest.md``. A report for a
     past day never replaces ``latest.html``. The summary (also returned) names the page written."""
-    data = read_report_data(settings, as_of)
+    data = read_report_data(settings, as_of, customer_profile)
     html = render_html(data).encode("utf-8")
     target = out if out is not None else settings.reports_dir / f"{data.as_of.isoformat()}.html"
     markdown = render_summary(data, target)

@@ -18,12 +18,13 @@ the catalogue up once; it is looked up when omitted.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import duckdb
 
+from cost_engine.service import costs_relation
 from scrapers.records import COMMITTED_TIERS, INTERRUPTIBLE_TIERS
 from scrapers.registry import AGGREGATOR_SOURCES
 from warehouse.asof import day_end
@@ -334,12 +335,15 @@ class RouteCost:
     reason: str | None
     mid_7d: float | None = None
     mid_30d: float | None = None
+    usd_per_hour: float | None = None   # the hourly price actually charged (whole instance), GPU routes
+    basis: str | None = None            # provider page, curated sheet, aggregator, reconstructed/second-hand
+    status: str | None = None           # available, stale, unpriced, unavailable (None: stored before v3)
 
 
 @dataclass(frozen=True)
 class ScenarioSummary:
     scenario: str
-    cheapest: RouteCost | None  # None when no route is available
+    cheapest: RouteCost | None  # None when no route is usable
     cheapest_7d: float | None
     cheapest_30d: float | None
     routes: list[RouteCost]
@@ -354,47 +358,52 @@ def _scenario_day(con: duckdb.DuckDBPyConnection, day: date) -> date | None:
     return None if row is None else row[0]
 
 
-def _route_costs(con: duckdb.DuckDBPyConnection, day: date | None) -> list[dict[str, Any]]:
+def _route_costs(con: duckdb.DuckDBPyConnection, day: date | None, rel: str = "scenario_costs") -> list[dict[str, Any]]:
     if day is None:
         return []
     return _rows(
         con,
-        "SELECT scenario, route, usd_low, usd_mid, usd_high, available, reason FROM scenario_costs "
+        "SELECT scenario, route, usd_low, usd_mid, usd_high, available, reason, "
+        f"CAST(inputs AS JSON) ->> 'status' AS status FROM {rel} "
         "WHERE as_of = ? AND layer = 'total' ORDER BY scenario, usd_mid NULLS LAST, route",
         [day],
     )
 
 
-def _cheapest_mid(rows: list[dict[str, Any]]) -> dict[str, float]:
-    best: dict[str, float] = {}
-    for r in rows:
-        if r["available"] and r["usd_mid"] is not None:
-            best[r["scenario"]] = min(best.get(r["scenario"], r["usd_mid"]), r["usd_mid"])
-    return best
-
-
-def scenario_catalogue(con: duckdb.DuckDBPyConnection, as_of: date,
-                       have: set[str] | None = None) -> tuple[date | None, list[ScenarioSummary]]:
-    """The latest repricing at or before ``as_of`` (layer 'total'), compared with 7 and 30 days before it."""
+def scenario_catalogue(con: duckdb.DuckDBPyConnection, as_of: date, have: set[str] | None = None,
+                       customer_profile: str | None = None) -> tuple[date | None, list[ScenarioSummary]]:
+    """The latest repricing at or before ``as_of`` (layer 'total'). Each scenario's cheapest route and
+    its cost 7 and 30 days before come from the one home of that concept, the scenario cost trend
+    (``scenario_cost_trend_of``, warehouse/semantic/50_costs.sql), with the hourly price charged and
+    its basis. ``customer_profile`` other than the stored one reprices that day for it."""
     if "scenario_costs" not in _have(con, have):
         return None, []
     day = _scenario_day(con, as_of)
     if day is None:
         return None, []
-    now = _route_costs(con, day)
+    with costs_relation(con, day, customer_profile) as rel:
+        now = _route_costs(con, day, rel)
+        trend = {r["scenario"]: r for r in _rows(
+            con, "SELECT scenario, cheapest_route, usd_mid_7d_ago, usd_mid_30d_ago, usd_per_hour, basis "
+                 f"FROM scenario_cost_trend_of('{rel}') WHERE as_of = ? AND layer = 'total'", [day])}
     before = {n: _route_costs(con, _scenario_day(con, day - timedelta(days=n))) for n in (7, 30)}
-    mids = {n: {(r["scenario"], r["route"]): r["usd_mid"] for r in rows if r["available"]} for n, rows in before.items()}
-    cheapest_then = {n: _cheapest_mid(rows) for n, rows in before.items()}
+    mids = {n: {(r["scenario"], r["route"]): r["usd_mid"] for r in rows if r["available"]}
+            for n, rows in before.items()}
     by_scenario: dict[str, list[RouteCost]] = defaultdict(list)
     for r in now:
         key = (r["scenario"], r["route"])
         by_scenario[r["scenario"]].append(RouteCost(**r, mid_7d=mids[7].get(key), mid_30d=mids[30].get(key)))
     summaries = []
     for scenario, routes in sorted(by_scenario.items()):
-        available = [r for r in routes if r.available and r.usd_mid is not None]
-        cheapest = min(available, key=lambda r: r.usd_mid) if available else None  # type: ignore[arg-type,return-value]
-        summaries.append(ScenarioSummary(scenario, cheapest, cheapest_then[7].get(scenario),
-                                         cheapest_then[30].get(scenario), routes))
+        t = trend.get(scenario, {})
+        cheapest = next((r for r in routes if r.route == t.get("cheapest_route")), None)
+        if cheapest is not None:
+            cheapest = replace(cheapest, usd_per_hour=t.get("usd_per_hour"), basis=t.get("basis"))
+            open_route = f"cheapest open route: {cheapest.route} (${cheapest.usd_mid:,.2f})"
+            routes = [replace(r, reason=f"{r.reason}; {open_route}") if r.status == "unavailable" else r
+                      for r in routes]
+        summaries.append(ScenarioSummary(scenario, cheapest, t.get("usd_mid_7d_ago"), t.get("usd_mid_30d_ago"),
+                                         routes))
     return day, summaries
 
 
@@ -487,7 +496,8 @@ class ReportData:
         return not (self.gpu_now or self.tokens_now or self.lifecycle or self.scenarios or self.alerts)
 
 
-def load_report_data(con: duckdb.DuckDBPyConnection, as_of: date, latest_day: date | None = None) -> ReportData:
+def load_report_data(con: duckdb.DuckDBPyConnection, as_of: date, latest_day: date | None = None,
+                     customer_profile: str | None = None) -> ReportData:
     """Everything the report shows, each snapshot queried once. A section whose query fails is left
     empty and named in ``problems``."""
     data = ReportData(as_of=as_of, latest_day=latest_day)
@@ -528,7 +538,7 @@ def load_report_data(con: duckdb.DuckDBPyConnection, as_of: date, latest_day: da
                                    data.gpu_now, data.tokens_now, all_events) for n in CHANGE_DAYS]
 
     def scenarios() -> None:
-        data.scenario_day, data.scenarios = scenario_catalogue(con, as_of, have)
+        data.scenario_day, data.scenarios = scenario_catalogue(con, as_of, have, customer_profile)
 
     def alerts() -> None:
         data.alerts = alerts_for_day(con, as_of, have)

@@ -1,6 +1,6 @@
 """Build small warehouse histories for cost-engine tests.
 
-The prices are quoted from the seed articles (/work/shared/seeds/, named per constant); the day
+The prices are quoted from the seed articles (cited by file name per constant); the day
 -by-day histories around them are synthetic test data, not observed market history.
 """
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Hosted examples are token arithmetic and must match the article's figure (to the article's own
 rounding). Self-hosted ones are derived from FLOPs, so the estimate must fall inside the article's
-range of hours and dollars. Each case names its article in /work/shared/seeds/.
+range of hours and dollars. Each case names its seed article by file name.
 """
 from __future__ import annotations
 
@@ -20,22 +20,34 @@ def _route(scenario: str, route: str, snap):
     return estimates[route]
 
 
+A000, A001, A003, A004 = ("000_91dabb329c97c9de.txt", "001_17b199f7883ecf40.txt", "003_523fdf2502e82abb.txt",
+                          "004_987e83a138fa6d38.txt")
 HOSTED = [
     # (article, scenario, route, provider, model id or bucket, method, $/1M stated, article's figure, tolerance)
-    ("000_91dabb329c97c9de.txt", "hosted_100k_tokens_3ep", "hosted:together:llama-3.1-8b", "together", "<=16B", "sft_lora", 0.48, 0.15, 0.01),
-    ("000_91dabb329c97c9de.txt", "hosted_100k_tokens_3ep", "hosted:openai:gpt-4o-mini", "openai", "gpt-4o-mini-2024-07-18", "sft_full", 3.00, 0.90, 1e-9),
-    ("000_91dabb329c97c9de.txt", "hosted_100k_tokens_3ep", "hosted:openai:gpt-4o", "openai", "gpt-4o-2024-08-06", "sft_full", 25.00, 7.50, 1e-9),
-    ("000_91dabb329c97c9de.txt", "hosted_100k_tokens_3ep", "hosted:openai:gpt-4.1", "openai", "gpt-4.1-2025-04-14", "sft_full", 25.00, 7.50, 1e-9),
-    ("003_523fdf2502e82abb.txt", "hosted_1k_x_500_3ep", "hosted:together:llama-3.1-8b", "together", "<=16B", "sft_lora", 0.48, 0.72, 1e-9),
-    ("003_523fdf2502e82abb.txt", "hosted_1k_x_500_3ep", "hosted:vertex:gemini-2.0-flash", "vertex", "gemini-2.0-flash", "sft_full", 2.00, 3.00, 1e-9),
-    ("003_523fdf2502e82abb.txt", "hosted_1k_x_500_3ep", "hosted:openai:gpt-4o-mini", "openai", "gpt-4o-mini-2024-07-18", "sft_full", 3.00, 4.50, 1e-9),
-    ("003_523fdf2502e82abb.txt", "hosted_1k_x_500_3ep", "hosted:openai:gpt-4.1-mini", "openai", "gpt-4.1-mini-2025-04-14", "sft_full", 4.00, 6.00, 1e-9),
-    ("003_523fdf2502e82abb.txt", "hosted_1k_x_500_3ep", "hosted:openai:gpt-4o", "openai", "gpt-4o-2024-08-06", "sft_full", 25.00, 37.50, 1e-9),
-    ("003_523fdf2502e82abb.txt", "hosted_1k_x_500_3ep_70b", "hosted:together:llama-3.3-70b", "together", "70B-100B", "sft_lora", 5.00, 7.50, 1e-9),
-    ("004_987e83a138fa6d38.txt", "hosted_10k_x_512_3ep", "hosted:openai:gpt-4o-mini", "openai", "gpt-4o-mini-2024-07-18", "sft_full", 8.00, 123.0, 0.5),
-    ("001_17b199f7883ecf40.txt", "hosted_50k_x_512", "hosted:together:llama-3.1-8b", "together", "<=16B", "sft_lora", 0.48, 12.29, 0.005),
-    ("001_17b199f7883ecf40.txt", "hosted_50k_x_512", "hosted:vertex:gemini-2.0-flash", "vertex", "gemini-2.0-flash", "sft_full", 3.00, 76.80, 1e-9),
-    ("001_17b199f7883ecf40.txt", "hosted_50k_x_512", "hosted:openai:gpt-4o", "openai", "gpt-4o-2024-08-06", "sft_full", 25.00, 640.0, 1e-9),
+    (A000, "hosted_100k_tokens_3ep", "hosted:together:llama-3.1-8b", "together", "<=16B", "sft_lora", 0.48, 0.15, 0.01),
+    (A000, "hosted_100k_tokens_3ep", "hosted:openai:gpt-4o-mini",
+     "openai", "gpt-4o-mini-2024-07-18", "sft_full", 3.00, 0.90, 1e-9),
+    (A000, "hosted_100k_tokens_3ep", "hosted:openai:gpt-4o",
+     "openai", "gpt-4o-2024-08-06", "sft_full", 25.00, 7.50, 1e-9),
+    (A000, "hosted_100k_tokens_3ep", "hosted:openai:gpt-4.1",
+     "openai", "gpt-4.1-2025-04-14", "sft_full", 25.00, 7.50, 1e-9),
+    (A003, "hosted_1k_x_500_3ep", "hosted:together:llama-3.1-8b", "together", "<=16B", "sft_lora", 0.48, 0.72, 1e-9),
+    (A003, "hosted_1k_x_500_3ep", "hosted:vertex:gemini-2.0-flash",
+     "vertex", "gemini-2.0-flash", "sft_full", 2.00, 3.00, 1e-9),
+    (A003, "hosted_1k_x_500_3ep", "hosted:openai:gpt-4o-mini",
+     "openai", "gpt-4o-mini-2024-07-18", "sft_full", 3.00, 4.50, 1e-9),
+    (A003, "hosted_1k_x_500_3ep", "hosted:openai:gpt-4.1-mini",
+     "openai", "gpt-4.1-mini-2025-04-14", "sft_full", 4.00, 6.00, 1e-9),
+    (A003, "hosted_1k_x_500_3ep", "hosted:openai:gpt-4o",
+     "openai", "gpt-4o-2024-08-06", "sft_full", 25.00, 37.50, 1e-9),
+    (A003, "hosted_1k_x_500_3ep_70b", "hosted:together:llama-3.3-70b",
+     "together", "70B-100B", "sft_lora", 5.00, 7.50, 1e-9),
+    (A004, "hosted_10k_x_512_3ep", "hosted:openai:gpt-4o-mini",
+     "openai", "gpt-4o-mini-2024-07-18", "sft_full", 8.00, 123.0, 0.5),
+    (A001, "hosted_50k_x_512", "hosted:together:llama-3.1-8b", "together", "<=16B", "sft_lora", 0.48, 12.29, 0.005),
+    (A001, "hosted_50k_x_512", "hosted:vertex:gemini-2.0-flash",
+     "vertex", "gemini-2.0-flash", "sft_full", 3.00, 76.80, 1e-9),
+    (A001, "hosted_50k_x_512", "hosted:openai:gpt-4o", "openai", "gpt-4o-2024-08-06", "sft_full", 25.00, 640.0, 1e-9),
 ]
 
 
@@ -50,13 +62,13 @@ def test_hosted_worked_example(article, scenario, route, provider, model, method
 
 SELF_HOSTED = [
     # (article, scenario, route, provider, tier, GPU, $/GPU-hour stated, (hours lo, hi), ($ lo, hi))
-    ("000_91dabb329c97c9de.txt", "route_qlora_8b_1xa100", "A100 SXM 80GB", 1, 1.30, (4, 8), (5, 20)),
-    ("001_17b199f7883ecf40.txt", "route_qlora_8b_1xa100", "A100 SXM 80GB", 1, 1.64, (2, 8), (3.28, 13.12)),
-    ("000_91dabb329c97c9de.txt", "route_lora_13b_2xa100", "A100 SXM 80GB", 2, 1.30, (None, None), (20, 40)),
-    ("000_91dabb329c97c9de.txt", "route_qlora_70b_1xh100", "H100 SXM 80GB", 1, 2.69, (12, 24), (30, 60)),
-    ("000_91dabb329c97c9de.txt", "route_full_7b_8xa100", "A100 SXM 80GB", 8, 1.30, (24, 48), (250, 500)),
-    ("000_91dabb329c97c9de.txt", "route_full_70b_8xh100", "H100 SXM 80GB", 8, 4.29, (72, 168), (4000, 12000)),
-    ("000_91dabb329c97c9de.txt", "weekend_lora_7b", "A100 SXM 80GB", 1, 1.30, (None, None), (10, 30)),
+    (A000, "route_qlora_8b_1xa100", "A100 SXM 80GB", 1, 1.30, (4, 8), (5, 20)),
+    (A001, "route_qlora_8b_1xa100", "A100 SXM 80GB", 1, 1.64, (2, 8), (3.28, 13.12)),
+    (A000, "route_lora_13b_2xa100", "A100 SXM 80GB", 2, 1.30, (None, None), (20, 40)),
+    (A000, "route_qlora_70b_1xh100", "H100 SXM 80GB", 1, 2.69, (12, 24), (30, 60)),
+    (A000, "route_full_7b_8xa100", "A100 SXM 80GB", 8, 1.30, (24, 48), (250, 500)),
+    (A000, "route_full_70b_8xh100", "H100 SXM 80GB", 8, 4.29, (72, 168), (4000, 12000)),
+    (A000, "weekend_lora_7b", "A100 SXM 80GB", 1, 1.30, (None, None), (10, 30)),
 ]
 
 

@@ -1,32 +1,70 @@
-"""Routes stopped by lifecycle events or missing prices; the cheapest route among the rest."""
+"""Routes stopped by lifecycle events (matched to the exact snapshot priced) or missing prices.
+
+Events are those of the bundled snapshots/openai_deprecations/2026-08-20T000000Z.md (the
+fine-tuning wind-down, gpt-4o-2024-05-13's retirement) and snapshots/vertex_pricing; prices are
+seed article 000's.
+"""
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import replace
+from datetime import date, datetime
 
-from cost_engine.availability import scenarios_affected, scope_applies
+from cost_engine.availability import event_covers, scenarios_affected, scope_applies
 from cost_engine.catalogue import load_catalogue
+from cost_engine.policy import default_policy
 from cost_engine.pricing import price_scenario
 from cost_engine.snapshot import Event
 from tests.cost_engine.ce_snapshots import AS_OF, gpu_price, snapshot, token_obs
 
 CATALOGUE = load_catalogue()
 OPENAI_MINI = [token_obs("openai", "gpt-4o-mini-2024-07-18", "sft_full", "training_per_1m_tokens", 3.0)]
+NOV = datetime(2026, 10, 30)   # prices observed two days before the 2026-11-01 pricing day
+OPENAI_4O = [token_obs("openai", "gpt-4o-2024-08-06", "sft_full", "training_per_1m_tokens", 25.0, observed_at=NOV)]
+OPENAI_MINI_NOV = [token_obs("openai", "gpt-4o-mini-2024-07-18", "sft_full", "training_per_1m_tokens", 3.0,
+                             observed_at=NOV)]
 TOGETHER = [token_obs("together", "<=16B", "sft_lora", "training_per_1m_tokens", 0.48)]
 NEVER = "organisations that have never fine-tuned"
 INACTIVE = "organisations with no fine-tuned model inference in the past 60 days"
+SEEN = datetime(2026, 8, 20)   # when openai_deprecations first listed the wind-down
 
 
 def _routes(scenario: str, snap, catalogue=CATALOGUE):
     return {e.route: e for e in price_scenario(catalogue.scenario(scenario), catalogue, snap)}
 
 
+def _as(profile: str, snap):
+    snap.policy = replace(default_policy(), customer_profile=profile)
+    return snap
+
+
 def test_in_effect_training_unavailable_event_stops_the_route_and_names_the_event():
-    ev = Event("openai", "*", "training_unavailable", date(2026, 5, 7), scope=NEVER)
+    ev = Event("openai", "*", "training_unavailable", date(2026, 5, 7), scope=NEVER, first_seen_at=SEEN)
     routes = _routes("hosted_1k_x_500_3ep", snapshot(tokens=OPENAI_MINI + TOGETHER, events=[ev]))
     stopped = routes["hosted:openai:gpt-4o-mini"]
-    assert not stopped.available
+    assert stopped.status == "unavailable"
     assert "training_unavailable" in stopped.reason and "2026-05-07" in stopped.reason
     assert routes["hosted:together:llama-3.1-8b"].available
+
+
+def test_a_past_day_says_when_an_event_was_first_seen():
+    ev = Event("openai", "*", "training_unavailable", date(2026, 5, 7), scope=NEVER, first_seen_at=SEEN)
+    route = _routes("hosted_1k_x_500_3ep", snapshot(tokens=OPENAI_MINI, events=[ev]))["hosted:openai:gpt-4o-mini"]
+    assert "first seen 2026-08-20, after the priced day" in route.reason    # AS_OF is 2026-06-01
+
+
+def test_a_retired_snapshot_stops_only_that_snapshot():
+    # gpt-4o-2024-05-13 retires 2026-10-23 (replacement gpt-5.6-sol); the priced snapshot is gpt-4o-2024-08-06.
+    ev = Event("openai", "gpt-4o-2024-05-13", "retired", date(2026, 10, 23), replacement="gpt-5.6-sol")
+    snap = snapshot(tokens=OPENAI_4O, events=[ev], as_of=date(2026, 11, 1))
+    assert _routes("hosted_1k_x_500_3ep", snap)["hosted:openai:gpt-4o"].available
+    assert event_covers("gpt-4o", "gpt-4o-2024-08-06") and not event_covers("gpt-4o-2024-05-13", "gpt-4o-2024-08-06")
+
+
+def test_a_retired_priced_snapshot_names_the_providers_replacement():
+    ev = Event("openai", "gpt-4o-2024-08-06", "retired", date(2026, 10, 23), replacement="gpt-5.6-sol")
+    snap = snapshot(tokens=OPENAI_4O, events=[ev], as_of=date(2026, 11, 1))
+    route = _routes("hosted_1k_x_500_3ep", snap)["hosted:openai:gpt-4o"]
+    assert route.status == "unavailable" and "openai names gpt-5.6-sol as the replacement" in route.reason
 
 
 def test_event_not_yet_in_effect_is_a_notice_not_a_stop():
@@ -36,6 +74,16 @@ def test_event_not_yet_in_effect_is_a_notice_not_a_stop():
     assert route.layers["compute"].inputs["lifecycle_notices"][0]["effective_date"] == "2027-01-06"
 
 
+def test_lifecycle_is_judged_on_the_lifecycle_day_not_the_price_day():
+    # Vertex retires gemini-2.0-flash on 2026-06-01; prices of 2026-05-20 judged on 2026-06-02.
+    ev = Event("vertex", "gemini-2.0-flash", "retired", date(2026, 6, 1), replacement="gemini-3.1-flash-lite")
+    price = [token_obs("vertex", "gemini-2.0-flash", "sft_full", "training_per_1m_tokens", 3.0)]
+    then = snapshot(tokens=price, events=[ev], as_of=date(2026, 5, 20))
+    assert _routes("hosted_1k_x_500_3ep", then)["hosted:vertex:gemini-2.0-flash"].available
+    then.lifecycle_date = date(2026, 6, 2)
+    assert _routes("hosted_1k_x_500_3ep", then)["hosted:vertex:gemini-2.0-flash"].status == "unavailable"
+
+
 def test_scoped_event_follows_the_customer_profile():
     assert scope_applies(NEVER, "new")[0] and not scope_applies(NEVER, "inactive")[0]
     assert scope_applies(INACTIVE, "inactive")[0] and not scope_applies(INACTIVE, "active")[0]
@@ -43,39 +91,37 @@ def test_scoped_event_follows_the_customer_profile():
 
 
 def test_active_customer_can_still_train_under_the_new_customer_stop():
-    active = CATALOGUE.model_copy(update={"customer_profile": "active"})
-    ev = Event("openai", "*", "training_unavailable", date(2026, 5, 7), scope=NEVER)
-    routes = _routes("hosted_1k_x_500_3ep", snapshot(tokens=OPENAI_MINI, events=[ev]), active)
-    assert routes["hosted:openai:gpt-4o-mini"].available
+    events = [Event("openai", "*", "training_unavailable", date(2026, 5, 7), scope=NEVER),
+              Event("openai", "*", "training_unavailable", date(2026, 7, 2), scope=INACTIVE)]
+    snap = _as("active", snapshot(tokens=OPENAI_MINI_NOV, events=events, as_of=date(2026, 11, 1)))
+    assert _routes("hosted_1k_x_500_3ep", snap)["hosted:openai:gpt-4o-mini"].available
+    snap = _as("inactive", snapshot(tokens=OPENAI_MINI_NOV, events=events, as_of=date(2026, 11, 1)))
+    assert _routes("hosted_1k_x_500_3ep", snap)["hosted:openai:gpt-4o-mini"].status == "unavailable"
 
 
-def test_route_without_a_price_is_unavailable_with_the_reason():
+def test_route_without_a_price_is_unpriced_with_the_reason():
     routes = _routes("hosted_1k_x_500_3ep", snapshot(tokens=TOGETHER))
-    assert not routes["hosted:openai:gpt-4o"].available
+    assert routes["hosted:openai:gpt-4o"].status == "unpriced"
     assert "no training price for openai gpt-4o" in routes["hosted:openai:gpt-4o"].reason
 
 
-def test_gpu_route_without_any_offer_is_unavailable():
+def test_gpu_route_without_any_offer_is_unpriced():
     routes = _routes("route_qlora_8b_1xa100", snapshot())
     assert list(routes) == ["gpu:A100 SXM 80GB:1"]
-    assert not routes["gpu:A100 SXM 80GB:1"].available
-    assert "no price for A100 SXM 80GB" in routes["gpu:A100 SXM 80GB:1"].reason
+    assert routes["gpu:A100 SXM 80GB:1"].status == "unpriced"
+    assert "no offer of 1 or more A100 SXM 80GB GPUs" in routes["gpu:A100 SXM 80GB:1"].reason
 
 
-def test_cheapest_route_is_chosen_among_available_ones():
-    ev = Event("together", "*", "training_unavailable", date(2026, 1, 1))
-    routes = _routes("hosted_1k_x_500_3ep", snapshot(tokens=OPENAI_MINI + TOGETHER, events=[ev]))
-    assert [r for r, e in routes.items() if e.cheapest] == ["hosted:openai:gpt-4o-mini"]
-
-
-def test_spot_and_on_demand_are_separate_routes_and_the_cheapest_is_marked():
+def test_spot_and_on_demand_are_separate_routes_and_a_larger_instance_is_not_the_best_offer():
     snap = snapshot(gpu=[gpu_price("runpod", "A100 SXM 80GB", "community", 1.64),
                          gpu_price("runpod", "A100 SXM 80GB", "community_spot", 1.30),
                          gpu_price("lambda", "A100 SXM 80GB", "on_demand", 1.29, count=8)])
     routes = _routes("route_qlora_8b_1xa100", snap)
     assert set(routes) == {"gpu:A100 SXM 80GB:1", "gpu:A100 SXM 80GB:1:runpod:community",
                            "gpu:A100 SXM 80GB:1:runpod:community_spot", "gpu:A100 SXM 80GB:1:lambda:on_demand"}
-    assert routes["gpu:A100 SXM 80GB:1"].provenance[0]["usd"] == 1.30   # the 8-GPU Lambda instance costs 8×
+    # The best 1-GPU offer is a 1-GPU instance ($1.30 spot), never Lambda's 8-GPU one (8 × 1.29 = $10.32/h).
+    assert routes["gpu:A100 SXM 80GB:1"].provenance[0]["usd"] == 1.30
+    assert routes["gpu:A100 SXM 80GB:1:lambda:on_demand"].summary["usd_per_hour"] == 10.32
 
 
 def test_inference_shutdown_of_the_fine_tuned_snapshot_stops_routes_that_serve_it():
@@ -87,9 +133,10 @@ def test_inference_shutdown_of_the_fine_tuned_snapshot_stops_routes_that_serve_i
 
 def test_scenarios_affected_by_openai_wind_down_are_those_with_openai_routes():
     ev = Event("openai", "*", "training_unavailable", date(2026, 5, 7), scope=NEVER)
-    affected = scenarios_affected(ev, CATALOGUE)
+    affected = scenarios_affected(ev, CATALOGUE, profile="new")
     assert "startup_sft_7b_hosted" in affected and "hosted_50k_x_512" in affected
     assert "weekend_lora_7b" not in affected
+    assert scenarios_affected(ev, CATALOGUE, profile="active") == []
 
 
 def test_deprecation_only_annotates():
@@ -103,15 +150,6 @@ def test_lora_scenario_never_uses_a_full_fine_tuning_price_on_together():
     assert not route.available and "no training price" in route.reason
 
 
-def test_cheapest_route_prefers_fresh_prices_over_a_cheaper_stale_one():
-    from datetime import datetime
-    snap = snapshot(gpu=[gpu_price("runpod", "A100 SXM 80GB", "community_spot", 0.90, observed_at=datetime(2026, 1, 1)),
-                         gpu_price("lambda", "A100 SXM 80GB", "on_demand", 1.29)])
-    routes = _routes("route_qlora_8b_1xa100", snap)
-    assert [r for r, e in routes.items() if e.cheapest] == ["gpu:A100 SXM 80GB:1"]
-    assert "stale price" in routes["gpu:A100 SXM 80GB:1:runpod:community_spot"].reason
-
-
 FIREWORKS_8B = [token_obs("fireworks", "<=16B", "sft_lora", "training_per_1m_tokens", 0.5),
                 token_obs("fireworks", "4.1B-16B", "inference", "base_input_per_1m", 0.2, source="litellm"),
                 token_obs("fireworks", "4.1B-16B", "inference", "base_output_per_1m", 0.2, source="litellm")]
@@ -122,16 +160,7 @@ def test_a_provider_that_serves_fine_tunes_at_base_price_is_priced_from_its_base
     assert route.available, route.reason
     inference = route.layers["inference"].inputs
     assert "base-model price" in inference["ft_price_basis"]
-    assert inference["ft_usd_per_month"] > 0
     assert len([p for p in route.provenance if p.get("price_kind") == "base_input_per_1m"]) == 1
-
-
-def test_other_providers_still_need_a_published_fine_tuned_price():
-    together = [token_obs("together", "<=16B", "sft_lora", "training_per_1m_tokens", 0.48),
-                token_obs("together", "4.1B-8B", "inference", "base_input_per_1m", 0.18, source="litellm"),
-                token_obs("together", "4.1B-8B", "inference", "base_output_per_1m", 0.18, source="litellm")]
-    route = _routes("startup_sft_7b_hosted", snapshot(tokens=together))["hosted:together:llama-3.1-8b"]
-    assert not route.available and "no fine-tuned inference price" in route.reason
 
 
 RESERVED = [gpu_price("runpod", "A100 SXM 80GB", "reserved_1m", 0.99),   # synthetic commitment prices
@@ -161,5 +190,6 @@ def test_a_route_that_names_a_commitment_tier_prices_it():
     scenario = CATALOGUE.scenario("route_qlora_8b_1xa100").model_copy(
         update={"routes": ["gpu:A100 SXM 80GB:1:runpod:reserved_1m"]})
     catalogue = CATALOGUE.model_copy(update={"scenarios": [scenario]})
-    route = _routes("route_qlora_8b_1xa100", snapshot(gpu=RESERVED), catalogue)["gpu:A100 SXM 80GB:1:runpod:reserved_1m"]
+    routes = _routes("route_qlora_8b_1xa100", snapshot(gpu=RESERVED), catalogue)
+    route = routes["gpu:A100 SXM 80GB:1:runpod:reserved_1m"]
     assert route.available and route.provenance[0]["usd"] == 0.99

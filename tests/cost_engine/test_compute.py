@@ -1,4 +1,4 @@
-"""The formulas of notes/cost_models.md §0, §2, §4, §6, checked on hand-worked numbers."""
+"""The engine's formulas (docs/cost_engine.md "Formulas"), checked on hand-worked numbers."""
 from __future__ import annotations
 
 import pytest
@@ -56,9 +56,31 @@ def test_qlora_is_slower_than_lora_because_of_dequantisation():
     assert 1.25 <= ratio <= 1.4   # notes §2.3: "1.3–1.4 at 2k" tokens per micro-step
 
 
-def test_gpu_hours_multiply_wall_hours_by_gpu_count():
+def test_full_fine_tuning_on_8_gpus_by_hand():
+    # 1e9 tokens / 0.96 packing = 1.0417e9 processed; 6 × 6.74e9 FLOPs each; 8 × 312e12 × 0.50 (full FT,
+    # Ampere mid MFU; FSDP bands scale 1.0): t = 1.0417e9 × 40.44e9 / 1.248e15 = 33,754 s = 9.376 h;
+    # + 0.375 h overhead = 9.751 h wall, × 8 GPUs = 78.01 GPU-hours.
     est = gpu_training_time(LLAMA2_7B, TrainingSetup("full", tokens=1e9), A100, 8)
-    assert est.gpu_hours.mid == pytest.approx(8 * est.wall_hours.mid)
+    wall = 1e9 / 0.96 * 6 * 6.74e9 / (8 * 312e12 * 0.50) / 3600 + 0.375
+    assert est.wall_hours.mid == pytest.approx(wall) and wall == pytest.approx(9.751, abs=1e-3)
+    assert est.gpu_hours.mid == pytest.approx(8 * wall)
+
+
+def test_lora_throughput_keeps_the_measured_l40s_to_rtx_4090_ratio():
+    # vtuber-plan/katheryne docs/benchmark.md (commit 75ea886): the same Llama-2-7B LoRA run took 38 s on
+    # an L40S and 62 s on an RTX 4090, a 62/38 = 1.63× speed ratio (the peaks alone say 362/165.2 = 2.19×).
+    setup = TrainingSetup("lora", tokens=50e6)
+    l40s = gpu_training_time(LLAMA2_7B, setup, gpu_spec("L40S 48GB"), 1)
+    rtx = gpu_training_time(LLAMA2_7B, setup, gpu_spec("RTX 4090 24GB"), 1)
+    compute = [(e.wall_hours.mid - 0.375) for e in (l40s, rtx)]
+    assert compute[1] / compute[0] == pytest.approx(62 / 38, rel=0.01)
+
+
+def test_calibration_applies_to_lora_not_to_full_fine_tuning():
+    # Full FT on an RTX 4090 keeps the peak-based time: 1e6 tokens / 0.96 × 6 × 6.74e9 / (165.2e12 × 0.375).
+    est = gpu_training_time(LLAMA2_7B, TrainingSetup("full", tokens=1e6), gpu_spec("RTX 4090 24GB"), 1)
+    assert est.inputs["throughput_calibration"] == 1.0
+    assert est.wall_hours.mid == pytest.approx(1e6 / 0.96 * 6 * 6.74e9 / (165.2e12 * 0.375) / 3600 + 0.375)
 
 
 def test_full_70b_on_8_h100_is_flagged_as_needing_offload():

@@ -1,6 +1,7 @@
 """Property tests: cost grows with tokens, epochs and price, and is never negative."""
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -40,8 +41,19 @@ def test_hosted_cost_grows_with_price_and_is_never_negative(t, usd, factor, mini
 
 
 @settings(max_examples=40, deadline=None)
-@given(tokens, price, price, methods)
-def test_gpu_route_cost_grows_with_price(t, p1, p2, method):
-    est = gpu_training_time(ARCH, TrainingSetup(method, t), GPU_SPECS["H100 SXM 80GB"], 8)
-    lo, hi = sorted([p1, p2])
-    assert 0 <= est.gpu_hours.mid * lo <= est.gpu_hours.mid * hi
+@given(price, st.floats(min_value=1.01, max_value=5), st.sampled_from(["route_qlora_8b_1xa100", "weekend_lora_7b"]))
+def test_a_route_costs_in_proportion_to_its_hourly_price(usd, factor, scenario):
+    # The same route priced at usd and at usd × factor: every run hour is paid at that price.
+    from cost_engine.catalogue import load_catalogue
+    from cost_engine.pricing import price_scenario
+    from tests.cost_engine.ce_snapshots import gpu_price, snapshot
+
+    catalogue = load_catalogue()
+
+    def compute(p: float) -> float:
+        snap = snapshot(gpu=[gpu_price("runpod", "A100 SXM 80GB", "community", p)])
+        routes = {e.route: e for e in price_scenario(catalogue.scenario(scenario), catalogue, snap)}
+        return routes["gpu:A100 SXM 80GB:1"].layers["compute"].usd.mid
+
+    low, high = compute(usd), compute(usd * factor)
+    assert 0 < low < high and high / low == pytest.approx(factor, rel=1e-9)

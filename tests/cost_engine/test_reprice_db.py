@@ -68,10 +68,13 @@ def test_every_route_has_a_total_and_provenance_names_the_fetch(history):
         inputs = json.loads(con.execute(
             "SELECT inputs FROM scenario_costs WHERE as_of = ? AND scenario = 'route_qlora_8b_1xa100' "
             "AND route = ? AND layer = 'total'", [D1, ROUTE]).fetchone()[0])
+        cheapest = con.execute("SELECT cheapest_route FROM scenario_cost_trend WHERE as_of = ? "
+                               "AND scenario = 'route_qlora_8b_1xa100' AND layer = 'total'", [D1]).fetchone()[0]
     assert missing == []
     prov = inputs["provenance"][0]
     assert prov["provider"] == "runpod" and prov["source_fetch_id"] is not None and prov["usd"] == 1.64
-    assert inputs["cheapest_in_scenario"] is True
+    assert prov["basis"] == "provider page" and inputs["status"] == "available"
+    assert cheapest == ROUTE     # tied with its runpod:community route; the rule takes the first name
 
 
 def test_day_before_any_observation_has_no_price(history):
@@ -79,15 +82,21 @@ def test_day_before_any_observation_has_no_price(history):
         reprice(con, date(2026, 5, 31))
         row = con.execute("SELECT available, reason FROM scenario_costs WHERE as_of = '2026-05-31' AND "
                           "scenario = 'route_qlora_8b_1xa100' AND route = ? AND layer = 'total'", [ROUTE]).fetchone()
-    assert row[0] is False and "no price" in row[1]
+    assert row[0] is False and "no offer of 1 or more A100 SXM 80GB GPUs" in row[1]
 
 
-def test_stale_price_is_used_and_flagged(history):
+def test_a_stale_price_is_shown_as_stale_and_never_the_cheapest(history):
+    # The A100 price was last seen 2026-06-03: 59 days before 2026-08-01, over the 30-day GPU limit.
     with write_connection(history.db_path) as con:
         reprice(con, date(2026, 8, 1))
-        row = con.execute("SELECT available, reason FROM scenario_costs WHERE as_of = '2026-08-01' AND "
-                          "scenario = 'route_qlora_8b_1xa100' AND route = ? AND layer = 'total'", [ROUTE]).fetchone()
-    assert row[0] is True and "stale price" in row[1]
+        available, reason, mid, inputs = con.execute(
+            "SELECT available, reason, usd_mid, inputs FROM scenario_costs WHERE as_of = '2026-08-01' AND "
+            "scenario = 'route_qlora_8b_1xa100' AND route = ? AND layer = 'total'", [ROUTE]).fetchone()
+        cheapest = con.execute("SELECT cheapest_route, usd_mid FROM scenario_cost_trend WHERE as_of = '2026-08-01' "
+                               "AND scenario = 'route_qlora_8b_1xa100' AND layer = 'total'").fetchone()
+    assert available is False and mid is not None and json.loads(inputs)["status"] == "stale"
+    assert "stale price: runpod" in reason and "59 days before the priced day" in reason
+    assert cheapest == (None, None)
 
 
 def test_lifecycle_event_counts_from_the_day_it_was_seen_and_in_effect(history):

@@ -1,12 +1,26 @@
-"""Choosing prices out of an as-of snapshot."""
+"""Choosing prices out of an as-of snapshot: freshness, pay for what you rent, token price rank.
+
+Prices are the bundled Lambda page's (snapshots/lambda/2026-09-20T120546Z.html: H100 SXM 80GB
+1x $4.29, 2x $4.19, 8x $3.99 per GPU-hour; A100 SXM 80GB only as 8x at $2.79) and seed article
+000's RunPod figures; dates are synthetic around AS_OF = 2026-06-01.
+"""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
-from cost_engine.snapshot import bucket_range, find_token_price, in_bucket, model_matches, pick_gpu_price
+import pytest
+
+from cost_engine.policy import default_policy
+from cost_engine.snapshot import bucket_range, choose_offer, find_token_price, in_bucket, model_matches
 from tests.cost_engine.ce_snapshots import gpu_price, snapshot, token_obs
 
-OLD = datetime(2026, 3, 1)   # 92 days before AS_OF: stale at the 45-day window
+OLD = datetime(2026, 3, 1)     # 92 days before AS_OF: stale for GPU providers (30 d) and token pages (90 d)
+H100 = "H100 SXM 80GB"
+A100 = "A100 SXM 80GB"
+LAMBDA_H100 = [gpu_price("lambda", H100, "on_demand", 4.29, count=1),
+               gpu_price("lambda", H100, "on_demand", 4.19, count=2),
+               gpu_price("lambda", H100, "on_demand", 3.99, count=8)]
 
 
 def test_route_model_matches_itself_and_dated_snapshots():
@@ -32,11 +46,98 @@ def test_size_buckets():
     assert bucket_range("llama-3.1-8b") is None
 
 
+# ---------------------------------------------------------------- pay for what you rent
+
+
+def test_a_job_rents_the_instance_of_its_size():
+    snap = snapshot(gpu=LAMBDA_H100)
+    assert choose_offer(snap, H100, 1).instance_usd_per_hour == 4.29
+    two = choose_offer(snap, H100, 2)
+    assert (two.gpus_rented, two.instance_usd_per_hour) == (2, pytest.approx(8.38))   # 2 × 4.19
+    assert choose_offer(snap, H100, 8).instance_usd_per_hour == pytest.approx(31.92)  # 8 × 3.99
+
+
+def test_a_k_gpu_job_is_never_spread_over_smaller_instances():
+    # Lambda's 1-GPU A100 offering cannot host a 2-GPU job; the only A100 SXM 80GB is the 8x.
+    snap = snapshot(gpu=[gpu_price("lambda", A100, "on_demand", 1.29, count=1),
+                         gpu_price("lambda", A100, "on_demand", 2.79, count=8)])
+    offer = choose_offer(snap, A100, 2)
+    assert offer.gpus_rented == 8 and offer.oversized
+    assert offer.instance_usd_per_hour == pytest.approx(22.32)          # 8 × 2.79, paid in full
+    assert offer.effective_usd_per_gpu_hour == pytest.approx(11.16)     # 22.32 / 2 GPUs used
+
+
+def test_a_per_gpu_pod_provider_rents_any_count_up_to_its_maximum():
+    snap = snapshot(gpu=[gpu_price("runpod", A100, "community", 1.64)])   # 001: RunPod community $1.64
+    four = choose_offer(snap, A100, 4)
+    assert (four.gpus_rented, four.instance_usd_per_hour) == (4, pytest.approx(6.56))   # 4 × 1.64
+    assert choose_offer(snap, A100, 16) is None                          # RunPod pods stop at 8 GPUs
+
+
+def test_a_larger_instance_only_when_no_usable_smaller_one_exists():
+    fresh_8x = gpu_price("lambda", A100, "on_demand", 2.79, count=8)
+    usable_1x = gpu_price("runpod", A100, "community", 1.39)
+    stale_1x = gpu_price("runpod", A100, "community", 1.39, observed_at=OLD)
+    assert choose_offer(snapshot(gpu=[fresh_8x, usable_1x]), A100, 1).gpus_rented == 1
+    chosen = choose_offer(snapshot(gpu=[fresh_8x, stale_1x]), A100, 1)
+    assert chosen.price.provider == "lambda" and chosen.oversized and chosen.usable
+
+
+def test_a_usable_offer_beats_a_cheaper_stale_one():
+    snap = snapshot(gpu=[gpu_price("vastai", A100, "on_demand", 0.50, observed_at=OLD),
+                         gpu_price("runpod", A100, "community", 1.64)])
+    assert choose_offer(snap, A100, 1).price.provider == "runpod"
+
+
+def test_a_stale_offer_is_returned_only_when_nothing_is_usable_and_says_so():
+    snap = snapshot(gpu=[gpu_price("vastai", A100, "on_demand", 0.50, observed_at=OLD)])
+    chosen = choose_offer(snap, A100, 1)
+    assert chosen.price.usd_per_gpu_hour == 0.50 and not chosen.usable
+
+
+def test_price_age_limits_follow_the_source_kind():
+    seven_days = datetime(2026, 5, 25)    # 7 days before AS_OF
+    eight_days = datetime(2026, 5, 24)
+    snap = snapshot()
+    assert snap.gpu_usable(gpu_price("vastai", A100, "on_demand", 0.67, observed_at=seven_days))   # marketplace: 7 d
+    assert not snap.gpu_usable(gpu_price("vastai", A100, "on_demand", 0.67, observed_at=eight_days))
+    assert snap.gpu_usable(gpu_price("lambda", A100, "on_demand", 1.29, observed_at=eight_days))  # provider: 30 d
+
+
+def test_commitment_tiers_are_never_an_hourly_price_by_default():
+    # Synthetic: a RunPod 1-month reservation quoted per GPU-hour below the on-demand price.
+    snap = snapshot(gpu=[gpu_price("runpod", H100, "reserved_1m", 1.99),
+                         gpu_price("runpod", H100, "cluster", 1.89, count=8),
+                         gpu_price("runpod", H100, "secure", 2.69)])
+    assert choose_offer(snap, H100, 1).price.tier == "secure"
+    assert choose_offer(snap, H100, 8).price.tier == "secure"
+
+
+def test_a_commitment_tier_is_priced_when_named():
+    snap = snapshot(gpu=[gpu_price("runpod", H100, "reserved_1m", 1.99), gpu_price("runpod", H100, "secure", 2.69)])
+    assert choose_offer(snap, H100, 1, tier="reserved_1m").price.usd_per_gpu_hour == 1.99
+    assert choose_offer(snap, H100, 1, tiers=["reserved_1m", "secure"]).price.tier == "reserved_1m"
+
+
+def test_an_offering_flagged_unavailable_is_skipped_only_when_the_policy_says_so():
+    gone = replace(gpu_price("runpod", H100, "secure", 2.69), extra={"available": False, "stock": 0})
+    there = gpu_price("lambda", H100, "on_demand", 4.29)
+    snap = snapshot(gpu=[gone, there])
+    assert choose_offer(snap, H100, 1).price.provider == "runpod"       # default: the flag is not wired
+    snap.policy = replace(default_policy(), skip_unavailable_offers=True)
+    assert choose_offer(snap, H100, 1).price.provider == "lambda"
+
+
+# ---------------------------------------------------------------- token prices
+
+
 def test_provider_page_beats_curated_sheet_and_aggregators_never_price_training():
     snap = snapshot(tokens=[
         token_obs("openai", "gpt-4o-mini-2024-07-18", "sft_full", "training_per_1m_tokens", 2.0, source="litellm"),
-        token_obs("openai", "gpt-4o-mini-2024-07-18", "sft_full", "training_per_1m_tokens", 3.5, source="curated_sheet"),
-        token_obs("openai", "gpt-4o-mini-2024-07-18", "sft_full", "training_per_1m_tokens", 3.0, source="openai_pricing"),
+        token_obs("openai", "gpt-4o-mini-2024-07-18", "sft_full", "training_per_1m_tokens", 3.5,
+                  source="curated_sheet"),
+        token_obs("openai", "gpt-4o-mini-2024-07-18", "sft_full", "training_per_1m_tokens", 3.0,
+                  source="openai_pricing"),
     ])
     best = find_token_price(snap, "openai", "gpt-4o-mini", None, ["sft_full"], "training_per_1m_tokens")
     assert best.source == "openai_pricing"
@@ -58,53 +159,12 @@ def test_lora_scenario_falls_back_to_a_provider_single_sft_price():
 def test_bucket_price_is_found_by_parameter_count():
     snap = snapshot(tokens=[token_obs("together", "<=16B", "sft_lora", "training_per_1m_tokens", 0.48),
                             token_obs("together", "70B-100B", "sft_lora", "training_per_1m_tokens", 2.90)])
-    assert find_token_price(snap, "together", "llama-3.1-70b", 70.6e9, ["sft_lora"], "training_per_1m_tokens").usd == 2.90
+    found = find_token_price(snap, "together", "llama-3.1-70b", 70.6e9, ["sft_lora"], "training_per_1m_tokens")
+    assert found.usd == 2.90
 
 
-def test_cheapest_gpu_prefers_fresh_over_a_cheaper_stale_offer():
-    snap = snapshot(gpu=[gpu_price("vastai", "A100 SXM 80GB", "on_demand", 0.50, observed_at=OLD),
-                         gpu_price("runpod", "A100 SXM 80GB", "community", 1.64)])
-    assert pick_gpu_price(snap, "A100 SXM 80GB", 1).provider == "runpod"
-
-
-def test_stale_offer_is_still_used_when_it_is_the_only_one():
-    snap = snapshot(gpu=[gpu_price("vastai", "A100 SXM 80GB", "on_demand", 0.50, observed_at=OLD)])
-    chosen = pick_gpu_price(snap, "A100 SXM 80GB", 1)
-    assert chosen.usd_per_gpu_hour == 0.50 and snap.is_stale(chosen.observed_at)
-
-
-def test_instance_of_the_requested_size_is_preferred_within_a_provider():
-    snap = snapshot(gpu=[gpu_price("lambda", "H100 SXM 80GB", "on_demand", 2.99, count=1),
-                         gpu_price("lambda", "H100 SXM 80GB", "on_demand", 3.29, count=8)])
-    assert pick_gpu_price(snap, "H100 SXM 80GB", 8).gpu_count == 8
-    assert pick_gpu_price(snap, "H100 SXM 80GB", 1).gpu_count == 1
-
-
-def test_larger_instance_is_paid_in_full_when_it_is_the_only_size():
-    snap = snapshot(gpu=[gpu_price("lambda", "A100 SXM 80GB", "on_demand", 1.29, count=8),
-                         gpu_price("runpod", "A100 SXM 80GB", "community", 1.64)])
-    assert pick_gpu_price(snap, "A100 SXM 80GB", 1).provider == "runpod"
-    assert pick_gpu_price(snap, "A100 SXM 80GB", 8).provider == "lambda"
-
-
-def test_commitment_tiers_are_never_the_cheapest_hourly_price_by_default():
-    # Synthetic: a RunPod 1-month reservation quoted per GPU-hour below the on-demand price.
-    snap = snapshot(gpu=[gpu_price("runpod", "H100 SXM 80GB", "reserved_1m", 1.99),
-                         gpu_price("runpod", "H100 SXM 80GB", "cluster", 1.89, count=8),
-                         gpu_price("runpod", "H100 SXM 80GB", "secure", 2.69)])
-    assert pick_gpu_price(snap, "H100 SXM 80GB", 1).tier == "secure"
-    assert pick_gpu_price(snap, "H100 SXM 80GB", 8).tier == "secure"
-
-
-def test_a_commitment_tier_is_priced_when_named():
-    snap = snapshot(gpu=[gpu_price("runpod", "H100 SXM 80GB", "reserved_1m", 1.99),
-                         gpu_price("runpod", "H100 SXM 80GB", "secure", 2.69)])
-    assert pick_gpu_price(snap, "H100 SXM 80GB", 1, tier="reserved_1m").usd_per_gpu_hour == 1.99
-    assert pick_gpu_price(snap, "H100 SXM 80GB", 1, tiers=["reserved_1m", "secure"]).tier == "reserved_1m"
-
-
-def test_token_price_fresh_beats_stale_before_source_rank():
-    # The provider page was last loaded 92 days ago (stale); the curated sheet has a fresh row.
+def test_token_price_usable_beats_stale_before_source_rank():
+    # The provider page was last loaded 92 days ago (over its 90); the curated sheet row is fresh.
     snap = snapshot(tokens=[
         token_obs("openai", "gpt-4o-mini-2024-07-18", "sft_full", "training_per_1m_tokens", 3.0,
                   source="openai_pricing", observed_at=OLD),
@@ -115,7 +175,16 @@ def test_token_price_fresh_beats_stale_before_source_rank():
     assert best.source == "curated_sheet"
 
 
-def test_token_price_among_fresh_ones_source_rank_then_newest_decides():
+def test_a_curated_row_older_than_365_days_is_not_usable():
+    # fine_tuning_prices.csv: Fireworks' $3 minimum is dated 2024-07-01 (2024 page layout).
+    row = token_obs("fireworks", "<=16B", "sft_lora", "min_charge", 3.0, source="curated_sheet",
+                    observed_at=datetime(2024, 7, 1))
+    assert not snapshot(tokens=[row]).token_usable(row)       # 2024-07-01 → 2026-06-01 = 700 days > 365
+    within = replace(row, observed_at=datetime(2025, 6, 2))   # 364 days before AS_OF
+    assert snapshot(tokens=[within]).token_usable(within)
+
+
+def test_token_price_among_usable_ones_source_rank_then_newest_decides():
     newer = datetime(2026, 5, 30)
     snap = snapshot(tokens=[
         token_obs("openai", "gpt-4o-mini", "inference", "ft_input_per_1m", 0.25, source="litellm"),

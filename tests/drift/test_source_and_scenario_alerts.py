@@ -1,6 +1,7 @@
 """Stale sources (from fetch_log, via replayed broken payloads) and scenario cost drift."""
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 
 from tests.drift.conftest import alert_rows, stamp, write_runpod_days, write_runpod_garbage
@@ -42,27 +43,41 @@ def test_two_failures_are_not_stale(settings, tmp_path, drift):
 
 
 def _scenario_costs(settings, rows):
+    """Synthetic scenario_costs total rows: (day, route, usd, available, the route's GPU price or None)."""
+    def inputs(price):
+        prov = [] if price is None else [{"kind": "gpu", "provider": "runpod", "offering": "H100|secure",
+                                          "tier": "secure", "gpus_rented": 1, "gpu_model": "H100 SXM 80GB",
+                                          "usd": price}]
+        return json.dumps({"provenance": prov, "catalogue_version": 3})
+
     with write_connection(settings.db_path) as con:
         con.executemany(
-            "INSERT INTO scenario_costs (as_of, scenario, route, layer, usd_mid, available, computed_at) "
-            "VALUES (?, ?, ?, 'total', ?, ?, ?)",
-            [(d, "llama8b-lora-10m", route, usd, avail, datetime(2026, 1, 1)) for d, route, usd, avail in rows])
+            "INSERT INTO scenario_costs (as_of, scenario, route, layer, usd_mid, available, inputs, computed_at) "
+            "VALUES (?, ?, ?, 'total', ?, ?, ?, ?)",
+            [(d, "llama8b-lora-10m", route, usd, avail, inputs(price), datetime(2026, 1, 1))
+             for d, route, usd, avail, price in rows])
 
 
-def test_a_scenario_cost_move_and_a_cheapest_route_change_alert_on_their_day(settings, drift):
+def test_a_cost_alert_names_the_price_that_moved_and_a_preference_change_is_not_one(settings, drift):
+    h100 = "runpod:H100 SXM 80GB"
     _scenario_costs(settings, [
-        (date(2026, 5, 1), "runpod:H100 SXM 80GB", 12.0, True), (date(2026, 5, 1), "openai:sft", 30.0, True),
-        (date(2026, 5, 2), "runpod:H100 SXM 80GB", 12.5, True), (date(2026, 5, 2), "openai:sft", 30.0, True),
-        (date(2026, 5, 3), "runpod:H100 SXM 80GB", 12.5, False), (date(2026, 5, 3), "openai:sft", 30.0, True),
+        (date(2026, 5, 1), h100, 12.0, True, 2.00), (date(2026, 5, 1), "openai:sft", 30.0, True, None),
+        (date(2026, 5, 2), h100, 12.5, True, 2.10), (date(2026, 5, 2), "openai:sft", 30.0, True, None),
+        (date(2026, 5, 3), h100, 13.5, True, 2.25), (date(2026, 5, 3), "openai:sft", 30.0, True, None),
+        # 05-04: the H100 price goes stale (no price moved): the cheapest route changes, the cost does not
+        (date(2026, 5, 4), h100, 13.5, False, 2.25), (date(2026, 5, 4), "openai:sft", 30.0, True, None),
     ])
 
     drift()
 
     route = alert_rows(settings, "scenario_route_change")
     cost = alert_rows(settings, "scenario_cost_change")
-    assert [(a["key"], a["first_seen_at"]) for a in route] == [("llama8b-lora-10m|total", datetime(2026, 5, 3))]
-    assert "now openai:sft" in route[0]["message"]
-    assert [a["first_seen_at"] for a in cost] == [datetime(2026, 5, 3)]  # +4% on 05-02 is below 10%
+    assert [(a["key"], a["first_seen_at"]) for a in route] == [("llama8b-lora-10m|total", datetime(2026, 5, 4))]
+    assert "now openai:sft" in route[0]["message"] and "runpod:H100 SXM 80GB is no longer usable" in route[0]["message"]
+    # 12.0 → 12.5 is +4.2% (below 10%); 12.0 → 13.5 is +12.5% on 05-03, the price moving 2.00 → 2.25 (+12.5%).
+    assert [a["first_seen_at"] for a in cost] == [datetime(2026, 5, 3)]
+    assert "rose $12 → $13.5 (+12.5%)" in cost[0]["message"] and "$2 → $2.25 (+12.5%)" in cost[0]["message"]
+    assert json.loads(cost[0]["evidence"])["largest_price_move_pct"] == 12.5
 
 
 def _fetch_runs(settings, source, runs):

@@ -1,0 +1,83 @@
+"""Bad inputs to the cost commands through the installed console script (issue #14 item 7): one
+line on stderr naming the bad value and the valid range, exit code 2, never a traceback, nothing
+written. Prices: seed article 001's RunPod A100 community $1.64 on a synthetic day."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tests.cost_engine.ce_history import A100_RUNPOD_COMMUNITY, add_gpu, at, gpu
+from warehouse.db import read_connection
+
+PRICEWATCH = Path(sys.executable).parent / "pricewatch"
+JOB = ["--params", "7e9", "--method", "lora", "--examples", "1000", "--tokens-per-example", "500",
+       "--route", "gpu:A100 SXM 80GB:1"]
+
+
+@pytest.fixture
+def db(settings):
+    offer = gpu("runpod", "A100 SXM 80GB", "community", A100_RUNPOD_COMMUNITY)
+    add_gpu(settings.db_path, at(date(2026, 6, 1)), [offer])
+    return str(settings.db_path)
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PRICEWATCH_COST_POLICY": ""}
+    return subprocess.run([str(PRICEWATCH), *args], capture_output=True, text=True, timeout=120, env=env)
+
+
+def _with(args: list[str], option: str, value: str) -> list[str]:
+    out = list(args)
+    if option in out:
+        out[out.index(option) + 1] = value
+    else:
+        out += [option, value]
+    return out
+
+
+CASES = [
+    # (command and arguments, what the one-line error must name)
+    (["estimate", *_with(JOB, "--params", "0")], ["'0'", "from 1e+06 to 1e+13"]),
+    (["estimate", *_with(JOB, "--params", "-7e9")], ["'-7e9'", "from 1e+06 to 1e+13"]),
+    (["estimate", *_with(JOB, "--params", "nan")], ["'nan'", "finite number"]),
+    (["estimate", *_with(JOB, "--params", "inf")], ["'inf'", "finite number"]),
+    (["estimate", *_with(JOB, "--seq-len", "0")], ["'0'", "from 16 to 1.04858e+06"]),
+    (["estimate", *_with(JOB, "--seq-len", "nan")], ["'nan'", "whole number"]),
+    (["estimate", *_with(JOB, "--seq-len", "-4096")], ["'-4096'", "whole number"]),
+    (["estimate", *_with(JOB, "--runs", "-2")], ["'-2'", "from 1 to 1000"]),
+    (["estimate", *_with(JOB, "--epochs", "inf")], ["'inf'", "from 0.01 to 1000"]),
+    (["estimate", *_with(JOB, "--tokens-per-example", "0")], ["'0'", "from 1 to 1e+07"]),
+    (["estimate", *_with(JOB, "--route", "gpu:A100 SXM 80GB:1:runpod:premium")],
+     ["tier 'premium' is not one of on_demand", "valid forms:"]),
+    (["estimate", *_with(JOB, "--route", "gpu:A100 SXM 80GB:-1")], ["GPU count -1 must be from 1 to 64"]),
+    (["estimate", *JOB, "--as-of", "9999-12-31"], ["9999-12-31", "from 2000-01-01 to 2099-12-31"]),
+    (["estimate", *JOB, "--price-override", "gpu:H100=-1"], ["'gpu:H100=-1'", "above 0 and at most 100"]),
+    (["estimate", *JOB, "--max-price-age", "gpu_provider=abc"], ["gpu_provider='abc'", "from 0 to 3650"]),
+    (["estimate", *JOB, "--spot-allowance", "2"], ["'2'", "from 0 to 1"]),
+    (["estimate", *JOB, "--customer-profile", "vip"], ["'vip'", "'new', 'inactive', 'active'"]),
+    (["scenarios", "--as-of", "0001-01-01"], ["0001-01-01", "from 2000-01-01 to 2099-12-31"]),
+    (["scenarios", "--as-of", "2026-13-45"], ["'2026-13-45' is not a date", "YYYY-MM-DD"]),
+    (["scenarios", "--scenario", "no_such_scenario"], ["no scenario 'no_such_scenario'", "weekend_lora_7b"]),
+    (["reprice", "--from", "1900-01-01"], ["1900-01-01", "from 2000-01-01 to 2099-12-31"]),
+    (["reprice", "--from", "2020-01-01"], ["--from 2020-01-01 is before the first observation",
+                                           "valid range 2026-06-01 to 2026-06-01"]),
+    (["reprice", "--from", "2026-06-02", "--to", "2026-06-01"], ["--to 2026-06-01 is before --from 2026-06-02"]),
+]
+
+
+@pytest.mark.parametrize("args,names", CASES, ids=[" ".join(c[0][:1] + c[0][-2:]) for c in CASES])
+def test_a_bad_input_is_one_line_exit_2_and_writes_nothing(db, args, names):
+    result = _run(*args, "--db", db)
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr and len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    for name in names:
+        assert name in lines[0], lines[0]
+    assert result.stdout == ""
+    with read_connection(db) as con:
+        assert con.execute("SELECT count(*) FROM scenario_costs").fetchone()[0] == 0
