@@ -25,6 +25,9 @@ is relative to the home (to the working directory when no home is set):
 * ``LAMBDA_API_KEY``             switches the Lambda collector from the pricing page to the API
 * ``RUNPOD_API_KEY``             switches RunPod from the (retiring) GraphQL API to the REST v2 catalogue
 * ``GITHUB_TOKEN``               raises the GitHub API rate limit for ``pricewatch backfill``
+* ``PRICEWATCH_SOURCE_BUDGET_S`` / ``PRICEWATCH_RUN_BUDGET_S``, ``PRICEWATCH_SOURCE_RETRIES`` /
+  ``PRICEWATCH_SOURCE_RETRY_DELAY_S``, ``PRICEWATCH_RUN_WAIT_S``: the daily run's limits (the
+  last fields of ``Settings``)
 
 A bad value raises ``SettingsError`` whose message is one line naming the variable (or config
 key), the value and the valid range.
@@ -46,6 +49,15 @@ from core.paths import BUNDLED_SNAPSHOTS
 CONFIG_FILE = "pricewatch.toml"
 PUBLISHED_DIR = "published"
 
+# The daily run's limits (flows/): field -> (environment variable, valid range).
+RUN_LIMITS: dict[str, tuple[str, tuple[float, float]]] = {
+    "source_budget_s": ("PRICEWATCH_SOURCE_BUDGET_S", (1.0, 86400.0)),
+    "run_budget_s": ("PRICEWATCH_RUN_BUDGET_S", (1.0, 86400.0)),
+    "run_wait_s": ("PRICEWATCH_RUN_WAIT_S", (0.0, 86400.0)),
+    "source_retries": ("PRICEWATCH_SOURCE_RETRIES", (0, 10)),
+    "source_retry_delay_s": ("PRICEWATCH_SOURCE_RETRY_DELAY_S", (0.0, 3600.0)),
+}
+
 # Settings field -> environment variable (the config file uses the field name as key).
 ENV_VARS: dict[str, str] = {
     "db": "PRICEWATCH_DB",
@@ -58,6 +70,7 @@ ENV_VARS: dict[str, str] = {
     "lock_wait_s": "PRICEWATCH_LOCK_WAIT_S",
     "sql_timeout_s": "PRICEWATCH_SQL_TIMEOUT_S",
     "sql_memory_limit": "PRICEWATCH_SQL_MEMORY_LIMIT",
+    **{name: var for name, (var, _) in RUN_LIMITS.items()},
 }
 HOME_VAR = "PRICEWATCH_HOME"
 
@@ -102,6 +115,14 @@ class Settings:
     lock_wait_s: float = 30.0
     sql_timeout_s: float = 60.0
     sql_memory_limit_mb: int = field(default_factory=default_sql_memory_mb)
+    # The daily run's limits (flows/): wall-clock seconds one source may take, seconds the whole
+    # collection may take, seconds a run waits for another run of the same warehouse, and how
+    # often a failed source is collected again (the first delay; the next is 6x).
+    source_budget_s: float = 300.0
+    run_budget_s: float = 1200.0
+    run_wait_s: float = 0.0
+    source_retries: int = 2
+    source_retry_delay_s: float = 10.0
 
     @property
     def raw_dir(self) -> Path:
@@ -236,7 +257,17 @@ class _Loader:
             lock_wait_s=self.number("lock_wait_s", 30.0, LOCK_WAIT_RANGE),
             sql_timeout_s=self.number("sql_timeout_s", 60.0, SQL_TIMEOUT_RANGE),
             sql_memory_limit_mb=self._memory(),
+            **self._run_limits(),
         )
+
+    def _run_limits(self) -> dict[str, Any]:
+        limits: dict[str, Any] = {}
+        for key, (_, bounds) in RUN_LIMITS.items():
+            whole = key == "source_retries"
+            if self.lookup(key) is not None:
+                number = self.number(key, 0, bounds, whole=whole)
+                limits[key] = int(number) if whole else number
+        return limits
 
     def _label(self, key: str) -> str:
         found = self.lookup(key)

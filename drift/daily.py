@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import TextIO
 
 from core.clock import utcnow
+from core.outcome import StepOutcome
 from core.settings import Settings
 from drift.evaluate import StoreResult, evaluate, store_alerts
 from drift.notify import default_channels, pending, record_attempts, send_all
@@ -45,6 +46,10 @@ def run_drift(settings: Settings, *, rules: RuleSet | None = None, now: datetime
     return DriftRun(stored, delivered, failed, failures)
 
 
-def evaluate_and_notify(settings: Settings) -> str:
-    """The daily step: e.g. "3 new alerts, 1 resolved, 4 delivered"."""
-    return run_drift(settings).summary()
+def evaluate_and_notify(settings: Settings) -> str | StepOutcome:
+    """The daily step: e.g. "3 new alerts, 1 resolved, 4 delivered"; a delivery that failed
+    makes the step's outcome failed (the alerts are stored and retried next run)."""
+    run = run_drift(settings)
+    if run.failed:
+        return StepOutcome(run.summary(), tuple(run.failures) or (f"{run.failed} alert deliveries failed",))
+    return run.summary()

@@ -4,19 +4,18 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
 import duckdb
 
-from core.settings import SettingsError, settings_for
-from pricewatch.cli_common import db_option, echo_err
+from core.settings import SettingsError
+from pricewatch.cli_common import echo_err
 from warehouse.db import WarehouseError, is_damaged_file_error
 
 # Modules that add their own commands with ``register(group)``.
-COMMAND_MODULES = ("pricewatch.cli_warehouse", "pricewatch.cli_costs", "pricewatch.cli_alerts",
-                   "pricewatch.cli_report", "pricewatch.cli_market")
+COMMAND_MODULES = ("pricewatch.cli_run", "pricewatch.cli_warehouse", "pricewatch.cli_costs",
+                   "pricewatch.cli_alerts", "pricewatch.cli_report", "pricewatch.cli_market")
 
 
 class FriendlyGroup(click.Group):
@@ -73,57 +72,6 @@ def main() -> None:
       pricewatch sql "select * from gpu_prices_latest limit 10"
       pricewatch status               health of every source
     """
-
-
-@main.command()
-@db_option
-@click.option("--offline", is_flag=True, help="Load the bundled snapshots instead of fetching live.")
-@click.option("--no-prefect", is_flag=True,
-              help="Run the same steps in-process without starting a Prefect flow (faster start).")
-def run(db: Path | None, offline: bool, no_prefect: bool) -> None:
-    """Run the daily job once: collect every source, reprice, alert, report.
-
-    Live by default. A source that fails is reported and the others go on; when no provider
-    is reachable at all, the bundled snapshots are loaded instead, with a warning. Exits 1 when
-    any source or step had errors (so cron notices), 0 otherwise.
-    """
-    settings = settings_for(db)
-    if no_prefect:
-        from flows.pipeline import run_daily
-
-        summary = run_daily(settings, offline=offline, progress=echo_err)
-    else:
-        from flows.daily import daily_prices  # sets PREFECT_SERVER_ANALYTICS_ENABLED=false itself
-
-        summary = daily_prices(offline=offline, db=str(settings.db_path))
-    click.echo(summary.to_markdown())
-    if not summary.ok:
-        echo_err("pricewatch run finished with errors (see the table above); the other sources "
-                 "and steps completed. Exit code 1.")
-        sys.exit(1)
-
-
-@main.command()
-@click.option("--cron", default="0 6 * * *", show_default=True, help="Schedule (UTC).")
-@db_option
-def serve(cron: str, db: Path | None) -> None:
-    """Schedule the daily flow on a Prefect server (06:00 UTC by default).
-
-    Needs a real server: run `prefect server start` in another terminal and
-    `export PREFECT_API_URL=http://127.0.0.1:4200/api` first. The README shows the cron
-    alternative, which needs no server.
-    """
-    if not os.environ.get("PREFECT_API_URL"):
-        echo_err("error: `pricewatch serve` needs a running Prefect server; an ephemeral one cannot schedule.\n"
-                 "  1. prefect server start            (in another terminal)\n"
-                 "  2. export PREFECT_API_URL=http://127.0.0.1:4200/api\n"
-                 "  3. pricewatch serve\n"
-                 "Or schedule `pricewatch run` with cron (see README, 'Scheduling').")
-        sys.exit(2)
-    from flows.daily import daily_prices
-
-    params = {"db": str(db)} if db else {}
-    daily_prices.serve(name="daily-prices", cron=cron, parameters=params)
 
 
 for _module in COMMAND_MODULES:

@@ -1,8 +1,9 @@
 """One shared HTTP client for every collector.
 
 Timeouts, retries with exponential backoff on 429/5xx and connection errors (honouring
-``Retry-After`` up to a cap), a descriptive User-Agent and a per-source minimum interval
-between requests. Prefect-free; tested with respx.
+``Retry-After`` up to a cap), a descriptive User-Agent, a per-source minimum interval
+between requests and an optional per-source time budget (a deadline no request, retry or
+wait may pass). Prefect-free; tested with respx.
 """
 from __future__ import annotations
 
@@ -21,6 +22,9 @@ from scrapers.records import FetchFailure, RawPayload
 USER_AGENT = "pricewatch/0.1 (+fine-tuning price tracker; contact: see README)"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
+
+class BudgetExhausted(FetchError):
+    """The source's time budget ran out before this request could be made or finished."""
 
 
 class HttpClient:
@@ -54,6 +58,28 @@ class HttpClient:
         self._sleep = sleep
         self._last_request: dict[str, float] = {}
         self._lock = threading.Lock()
+        self.timeout_s = timeout_s
+        self._deadlines: dict[str, tuple[float, str]] = {}
+        self.exhausted: set[str] = set()  # sources whose budget ran out
+
+    def set_deadline(self, source: str, deadline: float | None, budget: str = "time budget") -> None:
+        """From now on no request of ``source`` starts, waits or reads past ``deadline`` (a
+        ``time.monotonic()`` value; None removes it); ``budget`` names it in the error."""
+        if deadline is None:
+            self._deadlines.pop(source, None)
+        else:
+            self._deadlines[source] = (deadline, budget)
+
+    def _remaining(self, source: str, url: str) -> float | None:
+        """Seconds left in the source's budget (None: no budget); raises when none are left."""
+        if source not in self._deadlines:
+            return None
+        deadline, budget = self._deadlines[source]
+        left = deadline - time.monotonic()
+        if left <= 0:
+            self.exhausted.add(source)
+            raise BudgetExhausted(source, url, f"{budget} ran out; the source was stopped")
+        return left
 
     def close(self) -> None:
         self._client.close()
@@ -64,7 +90,7 @@ class HttpClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _wait_for_slot(self, source: str) -> None:
+    def _wait_for_slot(self, source: str, url: str) -> None:
         """Reserve this source's next request slot under the lock, then sleep outside it, so
         one rate-limited source never holds up the others."""
         interval = self.min_interval_s.get(source, 0.0)
@@ -75,7 +101,17 @@ class HttpClient:
             slot = max(now, self._last_request.get(source, now - interval) + interval)
             self._last_request[source] = slot
         if slot > now:
-            self._sleep(slot - now)
+            self._sleep_within_budget(source, url, slot - now)
+
+    def _sleep_within_budget(self, source: str, url: str, seconds: float) -> None:
+        """Sleep, unless the wait would end past the source's deadline: then give up now."""
+        left = self._remaining(source, url)
+        if left is not None and seconds >= left:
+            self.exhausted.add(source)
+            deadline_budget = self._deadlines[source][1]
+            raise BudgetExhausted(source, url, f"{deadline_budget} would run out during a {seconds:.0f} s wait; "
+                                               "the source was stopped")
+        self._sleep(seconds)
 
     def _delay(self, attempt: int, response: httpx.Response | None) -> float:
         """Seconds before the next attempt: the server's Retry-After when it gives a usable
@@ -101,7 +137,10 @@ class HttpClient:
         statuses = RETRY_STATUSES if retry_on is None else retry_on
         last_error = ""
         for attempt in range(self.retries + 1):
-            self._wait_for_slot(source)
+            self._wait_for_slot(source, url)
+            left = self._remaining(source, url)
+            if left is not None:
+                kwargs["timeout"] = httpx.Timeout(min(self.timeout_s, left))
             try:
                 response = self._client.request(method, url, **kwargs)
             except httpx.TimeoutException as exc:
@@ -116,7 +155,8 @@ class HttpClient:
                 if response is not None:
                     return response
                 break
-            self._sleep(self._delay(attempt, response))
+            self._sleep_within_budget(source, url, self._delay(attempt, response))
+        self._remaining(source, url)  # a timeout caused by the budget is named as such
         raise FetchError(source, url, f"{last_error} after {self.retries + 1} attempts")
 
     def fetch(self, source: str, method: str, url: str, *, ext: str, **kwargs: Any) -> RawPayload:

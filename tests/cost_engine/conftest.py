@@ -10,6 +10,7 @@ import pytest
 from core.settings import Settings
 from cost_engine.daily import reprice_latest
 from flows.pipeline import run_daily
+from warehouse.publish import publish
 
 
 @pytest.fixture(scope="session")
@@ -18,4 +19,5 @@ def bundled(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     settings = Settings(db_path=root / "pricewatch.duckdb", data_dir=root / "data", reports_dir=root / "reports")
     run_daily(settings, offline=True, post_steps=False)
     reprice_latest(settings)
+    publish(settings)  # readers (`pricewatch sql`) open the published copy: refresh it after this write
     return settings
