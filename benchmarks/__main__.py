@@ -6,12 +6,21 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from benchmarks import bench_archive, bench_growth, bench_load, bench_peers, bench_queries, bench_replay, bench_run
+from benchmarks import (
+    bench_archive,
+    bench_catalogue,
+    bench_growth,
+    bench_load,
+    bench_peers,
+    bench_queries,
+    bench_replay,
+    bench_run,
+)
 
 BENCHES: dict[str, Callable[[], object]] = {
     "load": bench_load.main, "peers": bench_peers.main, "queries": bench_queries.main,
-    "archive": bench_archive.main, "growth": bench_growth.main, "replay": bench_replay.main,
-    "run": bench_run.main,
+    "catalogue": bench_catalogue.main, "archive": bench_archive.main, "growth": bench_growth.main,
+    "replay": bench_replay.main, "run": bench_run.main,
 }
 
 if __name__ == "__main__":

@@ -23,9 +23,21 @@ is relative to the home (to the working directory when no home is set):
 * ``PRICEWATCH_SQL_TIMEOUT_S``   default ``pricewatch sql --timeout`` (default 60)
 * ``PRICEWATCH_SQL_MEMORY_LIMIT`` memory cap of ``pricewatch sql`` (default a quarter of the RAM)
 * ``LAMBDA_API_KEY``             switches the Lambda collector from the pricing page to the API
+* ``RUNPOD_API_KEY``             switches RunPod from the (retiring) GraphQL API to the REST v2 catalogue
+* ``GITHUB_TOKEN``               raises the GitHub API rate limit for ``pricewatch backfill``
 * ``PRICEWATCH_SOURCE_BUDGET_S`` / ``PRICEWATCH_RUN_BUDGET_S``, ``PRICEWATCH_SOURCE_RETRIES`` /
   ``PRICEWATCH_SOURCE_RETRY_DELAY_S``, ``PRICEWATCH_RUN_WAIT_S``: the daily run's limits (the
-  last fields of ``Settings``)
+  run-limit fields of ``Settings``)
+
+The cost engine's settings (defaults in the cost policy file, ``warehouse/policy.yaml``; the
+commands' ``--max-price-age``/``--customer-profile``/``--spot-allowance`` override these):
+
+* ``PRICEWATCH_COST_POLICY``     another cost policy file (YAML shaped like the bundled one)
+* ``PRICEWATCH_MAX_PRICE_AGE``   maximum price age per source kind, ``gpu_provider=14,curated=200``
+                                 (in the config file also a table: ``[max_price_age]`` ``gpu_provider = 14``)
+* ``PRICEWATCH_CURATED_MAX_AGE_DAYS`` the curated sheet's maximum age (wins over ``curated=`` above)
+* ``PRICEWATCH_CUSTOMER_PROFILE`` who is priced: ``new``, ``inactive`` or ``active``
+* ``PRICEWATCH_SPOT_ALLOWANCE``  extra GPU-hours on spot tiers, a fraction from 0 to 1 (0.15 = 15%)
 
 A bad value raises ``SettingsError`` whose message is one line naming the variable (or config
 key), the value and the valid range.
@@ -69,6 +81,11 @@ ENV_VARS: dict[str, str] = {
     "sql_timeout_s": "PRICEWATCH_SQL_TIMEOUT_S",
     "sql_memory_limit": "PRICEWATCH_SQL_MEMORY_LIMIT",
     **{name: var for name, (var, _) in RUN_LIMITS.items()},
+    "cost_policy": "PRICEWATCH_COST_POLICY",
+    "max_price_age": "PRICEWATCH_MAX_PRICE_AGE",
+    "curated_max_age_days": "PRICEWATCH_CURATED_MAX_AGE_DAYS",
+    "customer_profile": "PRICEWATCH_CUSTOMER_PROFILE",
+    "spot_allowance": "PRICEWATCH_SPOT_ALLOWANCE",
 }
 HOME_VAR = "PRICEWATCH_HOME"
 
@@ -77,6 +94,14 @@ HTTP_TIMEOUT_RANGE = (1.0, 600.0)
 LOCK_WAIT_RANGE = (0.0, 3600.0)
 SQL_TIMEOUT_RANGE = (1.0, 86400.0)
 SQL_MEMORY_MIN_MB = 64
+
+# Cost vocabularies (the policy file, the settings and the commands all check against these).
+# Source kinds of the freshness policy (warehouse.policy.Policy.source_kind says which is which).
+SOURCE_KINDS = ("gpu_marketplace", "gpu_provider", "token_provider", "aggregator", "curated")
+# Who is priced: new (never fine-tuned), inactive (no fine-tuned inference in 60 days), active.
+CUSTOMER_PROFILES = ("new", "inactive", "active")
+MAX_PRICE_AGE_RANGE = (0, 3650)          # days
+SPOT_ALLOWANCE_RANGE = (0.0, 1.0)        # a fraction of the run's GPU-hours
 
 
 class SettingsError(ValueError):
@@ -104,6 +129,8 @@ class Settings:
     snapshots_dir: Path = BUNDLED_SNAPSHOTS
     alert_urls: tuple[str, ...] = ()
     lambda_api_key: str | None = field(default=None, repr=False)
+    runpod_api_key: str | None = field(default=None, repr=False)
+    github_token: str | None = field(default=None, repr=False)
     http_timeout_s: float = 20.0
     http_retries: int = 3
     home: Path | None = None              # PRICEWATCH_HOME, when set
@@ -119,6 +146,11 @@ class Settings:
     run_wait_s: float = 0.0
     source_retries: int = 2
     source_retry_delay_s: float = 10.0
+    # Cost engine: overrides of the cost policy file (None / empty: the file's value).
+    cost_policy: Path | None = None                 # another policy file
+    max_price_age: tuple[tuple[str, int], ...] = ()   # (source kind, days) pairs
+    customer_profile: str | None = None
+    spot_allowance: float | None = None
 
     @property
     def raw_dir(self) -> Path:
@@ -244,6 +276,8 @@ class _Loader:
             snapshots_dir=snapshots_dir,
             alert_urls=self._urls(),
             lambda_api_key=self.env.get("LAMBDA_API_KEY") or None,
+            runpod_api_key=self.env.get("RUNPOD_API_KEY") or None,
+            github_token=self.env.get("GITHUB_TOKEN") or None,
             http_timeout_s=self.number("http_timeout_s", 20.0, HTTP_TIMEOUT_RANGE),
             http_retries=int(self.number("http_retries", 3, HTTP_RETRIES_RANGE, whole=True)),
             home=self.home,
@@ -252,6 +286,10 @@ class _Loader:
             sql_timeout_s=self.number("sql_timeout_s", 60.0, SQL_TIMEOUT_RANGE),
             sql_memory_limit_mb=self._memory(),
             **self._run_limits(),
+            cost_policy=self._cost_policy(),
+            max_price_age=self._max_price_age(),
+            customer_profile=self._choice("customer_profile", CUSTOMER_PROFILES, "customer profile"),
+            spot_allowance=self._optional_number("spot_allowance", SPOT_ALLOWANCE_RANGE),
         )
 
     def _run_limits(self) -> dict[str, Any]:
@@ -280,6 +318,33 @@ class _Loader:
             return tuple(value)
         raise SettingsError(f"{label} must be a list of apprise URLs (strings), not {value!r}")
 
+    def _cost_policy(self) -> Path | None:
+        if self.lookup("cost_policy") is None:
+            return None
+        path = self.path("cost_policy", Path())
+        if not path.is_file():
+            raise SettingsError(f"{self._label('cost_policy')}={path} is not a file; give a YAML file shaped like "
+                                f"the bundled warehouse/policy.yaml")
+        return path
+
+    def _max_price_age(self) -> tuple[tuple[str, int], ...]:
+        ages: dict[str, int] = {}
+        found = self.lookup("max_price_age")
+        if found is not None:
+            ages.update(parse_max_price_age(found[0], found[1]))
+        curated = self._optional_number("curated_max_age_days", MAX_PRICE_AGE_RANGE, whole=True)
+        if curated is not None:
+            ages["curated"] = int(curated)
+        return tuple(ages.items())
+
+    def _optional_number(self, key: str, bounds: tuple[float, float], *, whole: bool = False) -> float | None:
+        found = self.lookup(key)
+        return None if found is None else parse_number(found[0], found[1], bounds, whole=whole)
+
+    def _choice(self, key: str, choices: tuple[str, ...], what: str) -> str | None:
+        found = self.lookup(key)
+        return None if found is None else parse_choice(found[0], found[1], choices, what)
+
     def _memory(self) -> int:
         found = self.lookup("sql_memory_limit")
         if found is None:
@@ -303,6 +368,58 @@ def parse_number(value: Any, label: str, bounds: tuple[float, float], *, whole: 
     if not math.isfinite(number) or not lo <= number <= hi:
         raise SettingsError(f"{label}={value!r} is out of range; {valid}")
     return number
+
+
+def _prefix(label: str | None) -> str:
+    return f"{label}: " if label else ""
+
+
+def parse_choice(value: Any, label: str | None, choices: tuple[str, ...], what: str) -> str:
+    """``value`` if it is one of ``choices``, else SettingsError with a "did you mean"."""
+    if isinstance(value, str) and value in choices:
+        return value
+    close = difflib.get_close_matches(str(value), list(choices), n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    shown = f"{label}={value!r}" if label else repr(value)
+    raise SettingsError(f"{shown} is not a {what}; {hint}valid: {', '.join(choices)}")
+
+
+def parse_max_price_age(value: Any, label: str | None = None) -> dict[str, int]:
+    """Maximum price ages: ``gpu_provider=14,curated=200`` (commas or spaces), or a mapping
+    {kind: days} (a config-file table), as {source kind: whole days}. One line per bad value,
+    naming it and the valid range."""
+    if isinstance(value, Mapping):
+        pairs = [(str(k), v) for k, v in value.items()]
+    elif isinstance(value, str):
+        pairs = []
+        for part in value.replace(",", " ").split():
+            kind, sep, days = part.partition("=")
+            if not sep:
+                raise SettingsError(f"{_prefix(label)}maximum price age {part!r} must be KIND=DAYS, e.g. "
+                                    f"gpu_provider=14 (kinds: {', '.join(SOURCE_KINDS)})")
+            pairs.append((kind.strip(), days.strip()))
+    else:
+        raise SettingsError(f"{_prefix(label)}maximum price age {value!r} must be KIND=DAYS pairs, e.g. "
+                            f"gpu_provider=14 (kinds: {', '.join(SOURCE_KINDS)})")
+    return {kind: check_max_price_age(kind, days, label) for kind, days in pairs}
+
+
+def check_max_price_age(kind: str, days: Any, label: str | None = None) -> int:
+    """One source kind's maximum price age as whole days in MAX_PRICE_AGE_RANGE."""
+    if kind not in SOURCE_KINDS:
+        close = difflib.get_close_matches(kind, list(SOURCE_KINDS), n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise SettingsError(f"{_prefix(label)}price age kind {kind!r} is not one of {', '.join(SOURCE_KINDS)}"
+                            + (f"; {hint.strip()}" if hint else ""))
+    lo, hi = MAX_PRICE_AGE_RANGE
+    try:
+        number = float(days) if not isinstance(days, bool) else math.nan
+    except (TypeError, ValueError):
+        number = math.nan
+    if not math.isfinite(number) or not number.is_integer() or not lo <= number <= hi:
+        raise SettingsError(f"{_prefix(label)}maximum price age {kind}={days!r} must be a whole number of days "
+                            f"from {lo} to {hi}")
+    return int(number)
 
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|tb|kib|mib|gib|tib)?\s*$", re.IGNORECASE)

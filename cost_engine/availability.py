@@ -25,9 +25,9 @@ from datetime import date
 from typing import Any
 
 from cost_engine.catalogue import Catalogue
-from cost_engine.policy import load_policy
 from cost_engine.routes import RouteSpec
 from cost_engine.snapshot import Event, undated
+from warehouse.policy import load_policy
 
 TRAINING_BLOCKERS = ("training_unavailable", "retired")
 INFERENCE_BLOCKERS = ("inference_shutdown", "retired")

@@ -3,7 +3,7 @@
 Route strings are described in ``cost_engine.routes``: concrete routes with canonical GPU names,
 plus the ``gpu:any:<count>`` pattern (every GPU that fits the job, one route per GPU model).
 Who we price for (customer profile) and how old a price may be are the policy's
-(``cost_engine.policy``), not the catalogue's.
+(``warehouse.policy``), not the catalogue's.
 """
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from cost_engine.routes import (
     parse_pattern,
     parse_route,
 )
+from cost_engine.snapshot import ShapeNeeds
 
 DEFAULT_CATALOGUE = Path(__file__).resolve().parent / "catalogue.yaml"
 __all__ = ["HOSTED_PROVIDERS", "OPEN_WEIGHT_PROVIDERS", "RouteSpec", "parse_route", "Catalogue", "Scenario",
@@ -119,6 +120,10 @@ class Scenario(_Strict):
     micro_batch: int = 1
     packing_eff: float = 0.96
     lora_rank: int = 16
+    # What the training instance needs beyond its GPUs (issue #12): an offer whose source states
+    # less is not used; one whose source does not say is used and flagged. Unset: no need stated.
+    min_ram_gb: float | None = Field(default=None, gt=0)
+    min_disk_gb: float | None = Field(default=None, gt=0)
     routes: list[str]
     data: DataCost = Field(default_factory=DataCost)
     engineering: Engineering = Field(default_factory=Engineering)
@@ -163,6 +168,10 @@ class Scenario(_Strict):
     def route_specs(self) -> list[RouteSpec]:
         """The concrete routes (patterns left out)."""
         return [p.spec for p in self.route_patterns() if p.spec is not None]
+
+    @property
+    def needs(self) -> ShapeNeeds:
+        return ShapeNeeds(self.min_ram_gb, self.min_disk_gb)
 
     def setup(self) -> TrainingSetup:
         return TrainingSetup(method=self.method, tokens=self.training_tokens, seq_len=self.seq_len,

@@ -15,10 +15,10 @@ from datetime import timedelta
 from core.settings import Settings
 from cost_engine.catalogue import load_catalogue
 from cost_engine.loader import first_observation_date, unpriced_days
-from cost_engine.policy import Policy, load_policy
 from cost_engine.reprice import reprice
 from warehouse.asof import latest_observation_date
 from warehouse.db import write_connection
+from warehouse.policy import Policy, load_policy
 
 CATCH_UP_DAYS = 30
 NOTHING_TO_PRICE = "no price observations in the warehouse yet; nothing to price, nothing repriced"
@@ -26,7 +26,7 @@ NOTHING_TO_PRICE = "no price observations in the warehouse yet; nothing to price
 
 def reprice_latest(settings: Settings, policy: Policy | None = None) -> str:
     catalogue = load_catalogue()
-    policy = policy or load_policy()
+    policy = policy or load_policy(settings)
     with write_connection(settings.db_path) as con:
         latest = latest_observation_date(con)
         if latest is None:

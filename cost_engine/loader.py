@@ -8,11 +8,11 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from cost_engine.policy import Policy, default_policy
 from cost_engine.snapshot import Event, GpuPrice, PriceSnapshot, TokenObs
 from scrapers.registry import DATED_SOURCES
 from warehouse.asof import day_end
 from warehouse.db import transaction
+from warehouse.policy import Policy, default_policy
 
 _GPU_FIELDS = ("provider", "offering_key", "gpu_model", "gpu_count", "tier", "usd_per_gpu_hour", "observed_at",
                "source_fetch_id", "region")
@@ -38,7 +38,10 @@ def load_snapshot(con: duckdb.DuckDBPyConnection, as_of: date, policy: Policy | 
     """What was known by the end of the as_of day, through the shared as-of macros (warehouse/semantic/20_as_of.sql).
 
     * GPU: the offerings in each provider's last load (``gpu_offerings_as_of``): an offering the
-      provider stopped listing is gone, not still priced at its last price. Every column of the
+      provider stopped listing is gone, not still priced at its last price. A provider seen by
+      several feeds is read from its own collector while that is within the policy's maximum
+      age on ``as_of``, otherwise from its freshest feed (the policy's ages are passed to the
+      macro, so a --max-price-age override applies there too). Every column of the
       offering is read (``GpuPrice.extra`` keeps the ones the engine does not use), so a collector
       adding columns needs nothing here. Non-finite and non-positive prices are never read.
     * Tokens: each source's last load, plus the newest dated curated-sheet row per price line
@@ -50,11 +53,14 @@ def load_snapshot(con: duckdb.DuckDBPyConnection, as_of: date, policy: Policy | 
     * The fetch URL of each price (``fetch_log``) tells a reconstructed capture (``policy.basis``).
     """
     end = day_end(as_of)
+    policy = policy or default_policy()
+    ages = policy.max_age_days
     gpu = [_gpu_price(r) for r in _dicts(con.execute(
-        "SELECT o.*, f.url AS fetch_url FROM gpu_offerings_as_of(?) o "
+        "SELECT o.*, f.url AS fetch_url FROM gpu_offerings_as_of(?, gpu_marketplace_max_age := ?, "
+        "gpu_provider_max_age := ?) o "
         "LEFT JOIN fetch_log f ON f.fetch_id = o.source_fetch_id "
         "WHERE o.gpu_model IS NOT NULL AND isfinite(o.usd_per_gpu_hour) AND o.usd_per_gpu_hour > 0 "
-        "ORDER BY o.provider, o.offering_key", [end]))]
+        "ORDER BY o.provider, o.offering_key", [end, ages["gpu_marketplace"], ages["gpu_provider"]]))]
     tokens = [TokenObs(provider=r[0], model=r[1], method=r[2], price_kind=r[3], usd=float(r[4]), source=r[5],
                        observed_at=r[6], source_fetch_id=r[7], source_url=r[8], fetch_url=r[9])
               for r in con.execute(
@@ -70,7 +76,7 @@ def load_snapshot(con: duckdb.DuckDBPyConnection, as_of: date, policy: Policy | 
                   "SELECT provider, model, event, effective_date, scope, event_id, source, source_url, replacement, "
                   "first_seen_at FROM lifecycle_events_as_of(?) ORDER BY provider, model, event, scope",
                   [events_known_at or end]).fetchall()]
-    return PriceSnapshot(as_of=as_of, gpu=gpu, tokens=tokens, events=events, policy=policy or default_policy(),
+    return PriceSnapshot(as_of=as_of, gpu=gpu, tokens=tokens, events=events, policy=policy,
                          lifecycle_date=lifecycle_date, events_known_at=events_known_at)
 
 

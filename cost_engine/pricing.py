@@ -234,12 +234,21 @@ def _gpu_compute(scenario: Scenario, catalogue: Catalogue, spec: RouteSpec, snap
         route.notes.append(est.memory.note)
     if not gpu.verified:
         route.notes.append(f"{gpu.name} peak throughput is an unverified datasheet value")
-    offer = choose_offer(snap, gpu.name, spec.count, provider=spec.provider, tier=spec.tier)
+    needs = scenario.needs
+    offer = choose_offer(snap, gpu.name, spec.count, provider=spec.provider, tier=spec.tier, needs=needs)
     if offer is None:
         where = ":".join(x for x in (spec.provider, spec.tier) if x) or "any provider"
-        route.missing.append(f"no offer of {spec.count} or more {gpu.name} GPUs on one instance ({where}) "
+        shape = f" with {needs.describe()}" if needs else ""
+        route.missing.append(f"no offer of {spec.count} or more {gpu.name} GPUs on one instance{shape} ({where}) "
                              f"at or before {snap.as_of}")
         return LayerCost(None, inputs)
+    if needs:
+        inputs["instance_needs"] = {"min_ram_gb": needs.min_ram_gb, "min_disk_gb": needs.min_disk_gb}
+    if offer.shape_unknown:
+        unstated = " and ".join(f.removesuffix("_gb").upper() if f == "ram_gb" else f.removesuffix("_gb")
+                                for f in offer.shape_unknown)
+        route.notes.append(f"{offer.price.provider} does not state the instance's {unstated}; the job needs "
+                           f"{needs.describe()}: check before renting")
     p = gpu_provenance(offer, snap)
     route.provenance.append(p)
     allowance = snap.policy.spot_interruption_allowance if offer.interruptible else 0.0

@@ -15,9 +15,9 @@ import duckdb
 from core.clock import utcnow
 from cost_engine.catalogue import Catalogue, load_catalogue
 from cost_engine.loader import first_observation_date, load_snapshot, replace_scenario_costs
-from cost_engine.policy import Policy, load_policy
 from cost_engine.pricing import LAYERS, RouteEstimate, price_catalogue
 from warehouse.asof import latest_observation_date
+from warehouse.policy import Policy, load_policy
 
 
 class RepriceRangeError(ValueError):

@@ -27,14 +27,15 @@ import duckdb
 from core import money
 from core.clock import utcnow
 from cost_engine.catalogue import Catalogue, Scenario
+from cost_engine.gpus import GPU_SPECS
 from cost_engine.loader import latest_repriced_date, load_snapshot, newest_observations, read_scenario_costs, rows_table
-from cost_engine.policy import SOURCE_KINDS, Policy, PolicyError
 from cost_engine.pricing import STATUSES, RouteEstimate, price_catalogue, price_scenario
 from cost_engine.reprice import estimate_rows
 from cost_engine.routes import RouteError, RoutePattern, parse_pattern, resolve_gpu
 from cost_engine.snapshot import GpuPrice, PriceSnapshot, TokenObs, model_matches
 from scrapers.records import MAX_PLAUSIBLE_USD_PER_GPU_HOUR
 from warehouse.asof import day_end, latest_observation_date
+from warehouse.policy import SOURCE_KINDS, Policy, PolicyError
 
 KNOWN_NOW = datetime(9999, 12, 31)       # events first seen before this: every event known today
 MAX_TOKEN_PRICE = 10_000.0               # USD per 1M tokens, the ceiling of a what-if price
@@ -212,7 +213,7 @@ def costs_relation(con: duckdb.DuckDBPyConnection, day: date, customer_profile: 
         yield "scenario_costs"
         return
     from cost_engine.catalogue import load_catalogue
-    from cost_engine.policy import load_policy
+    from warehouse.policy import load_policy
 
     policy = load_policy().with_overrides(customer_profile=customer_profile)
     snap = load_snapshot(con, day, policy)
@@ -321,6 +322,8 @@ class EstimateRequest:
     seq_len: int
     routes: list[str]
     overrides: list[str] = field(default_factory=list)
+    min_ram_gb: float | None = None     # instance needs (Scenario.min_ram_gb / min_disk_gb)
+    min_disk_gb: float | None = None
 
 
 def parse_routes(texts: list[str]) -> list[RoutePattern]:
@@ -337,17 +340,29 @@ def route_sort_key(e: RouteEstimate) -> tuple:
     return (_ORDER[e.status], mid, e.route)
 
 
+def gpus_without_spec(snap: PriceSnapshot) -> list[str]:
+    """Canonical GPU models offered (usable prices) that the engine cannot price for lack of a
+    compute spec (``cost_engine.gpus.UNSPECIFIED`` and any other), sorted."""
+    return sorted({p.gpu_model for p in snap.gpu if p.gpu_model not in GPU_SPECS and snap.gpu_usable(p)})
+
+
 def estimate(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, policy: Policy, day: PricingDay,
-             request: EstimateRequest) -> list[RouteEstimate]:
+             request: EstimateRequest, notes: list[str] | None = None) -> list[RouteEstimate]:
     """Price an ad-hoc fine-tune on its routes, sorted (``route_sort_key``), the cheapest marked by
-    the one cheapest rule, and every closed route told the cheapest open one."""
+    the one cheapest rule, and every closed route told the cheapest open one. For a pattern over
+    every GPU (``all``, ``gpu:any``), ``notes`` receives a line naming the offered GPUs that have no
+    compute spec, so they are not dropped silently."""
     patterns = parse_routes(request.routes)
     overrides = [parse_override(o) for o in request.overrides]
     scenario = Scenario(name="estimate", params=request.params, method=request.method, examples=request.examples,
                         tokens_per_example=request.tokens_per_example, epochs=request.epochs, runs=request.runs,
-                        seq_len=request.seq_len, routes=[])
+                        seq_len=request.seq_len, routes=[], min_ram_gb=request.min_ram_gb,
+                        min_disk_gb=request.min_disk_gb)
     snap = load_snapshot(con, day.price_day, policy, lifecycle_date=day.lifecycle_day, events_known_at=KNOWN_NOW)
     snap = apply_overrides(snap, overrides)
+    unspecced = gpus_without_spec(snap)
+    if notes is not None and unspecced and any(p.kind == "all" or len(p.gpus) == len(GPU_SPECS) for p in patterns):
+        notes.append(f"note: offered but not priced (no compute spec in cost_engine/gpus.py): {', '.join(unspecced)}")
     estimates = price_scenario(scenario, catalogue, snap, patterns=patterns, detail=True)
     rows = estimate_rows(estimates, day.price_day, utcnow())
     best = cheapest_routes(con, [r for r in rows if r["layer"] == "total"]).get(scenario.name)
@@ -362,5 +377,5 @@ def estimate(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, policy: Polic
 
 
 __all__ = ["KNOWN_NOW", "PricingDay", "pricing_day", "freshness_warning", "scenario_table", "estimate",
-           "EstimateRequest", "parse_override", "apply_overrides", "cheapest_routes", "RouteError",
+           "EstimateRequest", "parse_override", "apply_overrides", "cheapest_routes", "RouteError", "gpus_without_spec",
            "route_sort_key"]

@@ -5,7 +5,7 @@ warehouse/semantic/20_as_of.sql): GPU offerings listed in each provider's last l
 end of the as_of day; token prices in each source's last load (for the dated curated sheet, the
 newest row per price line).
 
-Freshness (one policy, ``cost_engine.policy``): an observation is *usable* when it is at most
+Freshness (one policy, ``warehouse.policy``): an observation is *usable* when it is at most
 ``policy.max_age(source)`` days older than ``as_of``. Usable prices are always chosen before
 stale ones; a stale price is returned only when nothing usable exists, and the route priced on
 it is marked stale (never silently chosen or mixed).
@@ -18,6 +18,12 @@ the right size exists, and is then named (``Offer.oversized``).
 
 Tiers: commitment tiers (``COMMITTED_TIERS``) are never candidates unless a route or
 ``serving.tiers`` names them; serving also skips ``INTERRUPTIBLE_TIERS`` unless named.
+
+Availability and shape (issue #12): an offering its source marks sold out (``available`` false)
+is not a candidate when the policy says so (``skip_unavailable_offers``, on by default; NULL =
+not said = usable). A job may need instance RAM or disk (``ShapeNeeds``, from the scenario's
+``min_ram_gb`` / ``min_disk_gb``): an offering whose instance is known to have less is not a
+candidate; one whose source does not say is a candidate, flagged (``Offer.shape_unknown``).
 """
 from __future__ import annotations
 
@@ -26,10 +32,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from cost_engine.policy import Policy, basis, default_policy
 from scrapers.records import COMMITTED_TIERS, INTERRUPTIBLE_TIERS
 from scrapers.registry import AGGREGATOR_SOURCES, source_rank
 from scrapers.token_common import SIZE_BUCKET_RE
+from warehouse.policy import Policy, basis, default_policy
 
 TRAINING_KINDS = ("training_per_1m_tokens", "min_charge")   # aggregators never price these
 
@@ -51,6 +57,16 @@ class GpuPrice:
     fetch_url: str | None = None   # fetch_log.url of the load: names a reconstructed capture
     # Columns a collector adds beyond these (availability, shape: available, stock, vcpus, ...).
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def source(self) -> str:
+        """The collector that reported it (a multi-cloud catalogue, or the provider's own)."""
+        return str(self.extra.get("source") or self.provider)
+
+    @property
+    def catalog(self) -> str | None:
+        """The catalogue folder a multi-cloud catalogue row came from (None: not a catalogue row)."""
+        return self.extra.get("catalog")
 
 
 @dataclass(frozen=True)
@@ -119,6 +135,51 @@ class PriceSnapshot:
 
 # ---------------------------------------------------------------- GPU offers
 
+SHAPE_FIELDS = ("ram_gb", "disk_gb")
+
+
+@dataclass(frozen=True)
+class ShapeNeeds:
+    """What a job needs of the instance beyond its GPUs (None: no need stated)."""
+    min_ram_gb: float | None = None
+    min_disk_gb: float | None = None
+
+    def minimum(self, field_name: str) -> float | None:
+        return {"ram_gb": self.min_ram_gb, "disk_gb": self.min_disk_gb}[field_name]
+
+    def __bool__(self) -> bool:
+        return self.min_ram_gb is not None or self.min_disk_gb is not None
+
+    def describe(self) -> str:
+        parts = [f"{label} >= {value:g} GB" for label, value in (("RAM", self.min_ram_gb), ("disk", self.min_disk_gb))
+                 if value is not None]
+        return " and ".join(parts)
+
+
+def instance_shape(p: GpuPrice, gpus_rented: int) -> dict[str, float | None]:
+    """RAM and disk of the instance rented, where the source says: the offering's own figures
+    when the job rents the offering as listed; unknown when a per-GPU pod is scaled beyond the
+    listed size (its RAM at that size is not published)."""
+    listed = gpus_rented == p.gpu_count
+    return {f: (float(v) if listed and (v := p.extra.get(f)) is not None else None) for f in SHAPE_FIELDS}
+
+
+def shape_verdict(p: GpuPrice, gpus_rented: int, needs: ShapeNeeds | None) -> tuple[bool, tuple[str, ...]]:
+    """(the instance can host the job, the needed fields its source does not state)."""
+    if not needs:
+        return True, ()
+    shape = instance_shape(p, gpus_rented)
+    unknown = []
+    for f in SHAPE_FIELDS:
+        minimum = needs.minimum(f)
+        if minimum is None:
+            continue
+        if shape[f] is None:
+            unknown.append(f)
+        elif shape[f] < minimum:   # type: ignore[operator]
+            return False, ()
+    return True, tuple(unknown)
+
 
 @dataclass(frozen=True)
 class Offer:
@@ -127,6 +188,8 @@ class Offer:
     gpus_needed: int
     gpus_rented: int
     usable: bool
+    shape_unknown: tuple[str, ...] = ()   # needed instance fields (ram_gb, disk_gb) the source does not state
+    allowance: float = 0.0                # the policy's spot interruption allowance, on interruptible tiers
 
     @property
     def instance_usd_per_hour(self) -> float:
@@ -145,10 +208,17 @@ class Offer:
     def interruptible(self) -> bool:
         return self.price.tier in INTERRUPTIBLE_TIERS
 
+    @property
+    def compared_usd_per_hour(self) -> float:
+        """The instance price with the spot interruption allowance on interruptible tiers: what a
+        spot offer really costs per hour of work, so it is preferred only when cheaper after restarts."""
+        return self.instance_usd_per_hour * (1 + self.allowance)
+
     def sort_key(self) -> tuple:
         # Usable first; then the smallest instance that fits (a larger one only when no smaller one
-        # is usable); then the lowest instance price; then a stable name order.
-        return (not self.usable, self.gpus_rented, self.instance_usd_per_hour, self.price.provider,
+        # is usable); then the lowest price per hour of work (spot allowance included); then a
+        # stable name order.
+        return (not self.usable, self.gpus_rented, self.compared_usd_per_hour, self.price.provider,
                 self.price.tier, self.price.offering_key)
 
 
@@ -175,8 +245,9 @@ def _tier_wanted(t: str, tier: str | None, tiers: list[str] | None, exclude_tier
 
 def gpu_offers(snap: PriceSnapshot, gpu_model: str, needed: int, *, provider: str | None = None,
                tier: str | None = None, tiers: list[str] | None = None,
-               exclude_tiers: tuple[str, ...] = COMMITTED_TIERS) -> list[Offer]:
-    """Every offering of ``gpu_model`` that can host a ``needed``-GPU job, best first (``Offer.sort_key``)."""
+               exclude_tiers: tuple[str, ...] = COMMITTED_TIERS, needs: ShapeNeeds | None = None) -> list[Offer]:
+    """Every offering of ``gpu_model`` that can host a ``needed``-GPU job (rentable, and with the
+    instance RAM/disk ``needs`` asks for where its source states them), best first (``Offer.sort_key``)."""
     offers = []
     for p in snap.gpu:
         if p.gpu_model != gpu_model or (provider is not None and p.provider != provider):
@@ -184,8 +255,12 @@ def gpu_offers(snap: PriceSnapshot, gpu_model: str, needed: int, *, provider: st
         if not _tier_wanted(p.tier, tier, tiers, exclude_tiers) or not rentable(p, snap.policy):
             continue
         rented = gpus_rented(p, needed, snap.policy)
-        if rented is not None:
-            offers.append(Offer(p, needed, rented, snap.gpu_usable(p)))
+        if rented is None:
+            continue
+        fits, unknown = shape_verdict(p, rented, needs)
+        if fits:
+            allowance = snap.policy.spot_interruption_allowance if p.tier in INTERRUPTIBLE_TIERS else 0.0
+            offers.append(Offer(p, needed, rented, snap.gpu_usable(p), unknown, allowance))
     return sorted(offers, key=Offer.sort_key)
 
 
@@ -214,11 +289,14 @@ def gpu_provenance(offer: Offer, snap: PriceSnapshot) -> dict[str, Any]:
     return {"kind": "gpu", "provider": p.provider, "offering": p.offering_key, "gpu_model": p.gpu_model,
             "tier": p.tier, "gpu_count": p.gpu_count, "gpus_needed": offer.gpus_needed,
             "gpus_rented": offer.gpus_rented, "oversized": offer.oversized, "spot": offer.interruptible,
-            "observed_at": p.observed_at.isoformat(), "source": p.provider, "source_fetch_id": p.source_fetch_id,
-            "basis": basis(p.provider, gpu=True, url=p.fetch_url, policy=snap.policy),
+            "observed_at": p.observed_at.isoformat(), "source": p.source, "catalog": p.catalog,
+            "source_fetch_id": p.source_fetch_id,
+            "basis": basis(p.source, gpu=True, url=p.fetch_url, policy=snap.policy),
             "usd": p.usd_per_gpu_hour, "unit": "usd_per_gpu_hour",
             "instance_usd_per_hour": round(offer.instance_usd_per_hour, 6),
             "usd_effective": round(offer.effective_usd_per_gpu_hour, 6),
+            "available": p.extra.get("available"), **instance_shape(p, offer.gpus_rented),
+            "shape_unknown": list(offer.shape_unknown),
             **_freshness_fields(snap.freshness(p.provider, p.observed_at, gpu=True))}
 
 

@@ -15,7 +15,7 @@ from warehouse.db import WarehouseError, is_damaged_file_error
 
 # Modules that add their own commands with ``register(group)``.
 COMMAND_MODULES = ("pricewatch.cli_run", "pricewatch.cli_warehouse", "pricewatch.cli_costs",
-                   "pricewatch.cli_alerts", "pricewatch.cli_report")
+                   "pricewatch.cli_alerts", "pricewatch.cli_report", "pricewatch.cli_market")
 
 
 class FriendlyGroup(click.Group):

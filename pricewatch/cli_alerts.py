@@ -13,7 +13,6 @@ from core.settings import settings_for
 from drift.rules import Severity
 from pricewatch.cli_common import DAY_OR_TIME, Choice, db_option
 from pricewatch.output import FORMATS, render
-from warehouse.db import read_connection
 
 SEVERITIES: tuple[str, ...] = get_args(Severity)  # lowest first: info, warning, critical
 
@@ -59,13 +58,22 @@ def dbt(db: Path | None, dbt_args: tuple[str, ...]) -> None:
 def alerts(since: datetime | None, state: str, severity: str, fmt: str, evaluate: bool, db: Path | None) -> None:
     """Drift alerts: price moves, suspect prices, new/vanished offerings, lifecycle events and
     reminders, scenario cost moves, stale sources. Rules: drift/rules.yaml or $PRICEWATCH_RULES.
+
+    Reads the published copy (refreshed at the end of every write; with --evaluate, after the
+    evaluation's write), falling back to the warehouse itself with a note, as `sql` does.
     """
+    from warehouse.publish import published_reader
+
     settings = settings_for(db)
     if evaluate:
         from drift.daily import evaluate_and_notify
+        from warehouse.publish import publish
 
         click.echo(evaluate_and_notify(settings), err=True)
-    with read_connection(settings.db_path) as con:
+        publish(settings)   # the evaluation wrote alerts: readers (this listing too) see them
+    with published_reader(settings) as (con, source):
+        if source.note:
+            click.echo(source.note, err=True)
         cursor = con.execute(ALERTS_SQL, [since, since, since, state, state, SEVERITIES.index(severity) + 1])
         columns = [d[0] for d in cursor.description]
         rows = cursor.fetchall()

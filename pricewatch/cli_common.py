@@ -4,8 +4,12 @@ Validation at the edge: the parameter types here turn a bad value into one line 
 value and the valid range (click exits 2), so nothing nonsensical reaches the pipeline:
 
 * ``DAY`` / ``DAY_OR_TIME``: a date (or date and time) between 2000-01-01 and 2099-12-31;
-* ``Number(low, high, ...)``: a finite number in a range (``positive=True``: above ``low``);
-* ``Choice(values, what=...)``: one of the values, with a "did you mean" for near misses.
+* ``Number(low, high, ...)``: a finite number in a range (``positive=True``: above ``low``;
+  ``whole=True``: an integer);
+* ``Choice(values, what=...)``: one of the values, with a "did you mean" for near misses;
+* ``PriceAges``: ``KIND=DAYS`` maximum price ages (core.settings.parse_max_price_age, the rule the
+  environment and the config file use too).
+Every command uses these (the cost commands' instances are in ``pricewatch.cli_costs_validate``).
 """
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ from typing import Any
 
 import click
 
-from core.settings import Settings, SettingsError, settings_for
+from core.settings import Settings, SettingsError, parse_max_price_age, settings_for
 
 db_option = click.option(
     "--db", "db", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -76,7 +80,8 @@ DAY_OR_TIME = Day(with_time=True)
 
 
 class Number(click.ParamType):
-    """A finite number in ``[low, high]`` (``positive``: strictly above ``low``); ``whole``: an integer."""
+    """A finite number in ``[low, high]`` (``positive``: strictly above ``low``); ``whole``: an
+    integer (``2e4`` is accepted as 20000). The one number validator of every command."""
 
     def __init__(self, low: float, high: float, *, whole: bool = False, positive: bool = False, unit: str = "") -> None:
         self.low, self.high, self.whole, self.positive, self.unit = low, high, whole, positive, unit
@@ -84,17 +89,23 @@ class Number(click.ParamType):
 
     def valid(self) -> str:
         low = f"more than {self.low:g}" if self.positive else f"{self.low:g}"
-        return f"valid: {low} to {self.high:g}{self.unit}" + (" (a whole number)" if self.whole else "")
+        kind = "a whole number" if self.whole else "a finite number"
+        return f"valid: {low} to {self.high:g}{self.unit} ({kind})"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float | int:
+        if isinstance(value, bool):
+            self.fail(f"{value!r} is not a number; {self.valid()}", param, ctx)
+        text = str(value).strip()
         try:
-            number: float | int = int(str(value)) if self.whole else float(value)
+            number = float(value) if isinstance(value, (int, float)) else float(text)
         except (TypeError, ValueError):
             self.fail(f"{value!r} is not a{' whole' if self.whole else ''} number; {self.valid()}", param, ctx)
         too_low = number <= self.low if self.positive else number < self.low
         if not math.isfinite(number) or too_low or number > self.high:
-            self.fail(f"{value} is out of range; {self.valid()}", param, ctx)
-        return number
+            self.fail(f"{text} is out of range; {self.valid()}", param, ctx)
+        if self.whole and not number.is_integer():
+            self.fail(f"{value!r} is not a whole number; {self.valid()}", param, ctx)
+        return int(number) if self.whole else number
 
 
 class Choice(click.Choice):
@@ -110,6 +121,23 @@ class Choice(click.Choice):
         close = difflib.get_close_matches(str(value), [str(c) for c in self.choices], n=1, cutoff=0.6)
         hint = f"did you mean {close[0]!r}? " if close else ""
         self.fail(f"{value!r} is not a {self.what}; {hint}valid: {', '.join(map(str, self.choices))}", param, ctx)
+
+
+class PriceAges(click.ParamType):
+    """``KIND=DAYS[,KIND=DAYS...]`` maximum price ages per source kind, read by the same rule as
+    ``PRICEWATCH_MAX_PRICE_AGE`` (``core.settings.parse_max_price_age``)."""
+    name = "KIND=DAYS"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dict[str, int]:
+        if isinstance(value, dict):
+            return value
+        try:
+            return parse_max_price_age(str(value))
+        except SettingsError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+PRICE_AGES = PriceAges()
 
 
 def load_settings(db: Path | None) -> Settings:

@@ -1,5 +1,8 @@
 """Cost-engine commands: ``reprice``, ``scenarios``, ``estimate`` (module-level commands over
-``cost_engine.service``; inputs checked by ``pricewatch.cli_costs_validate``)."""
+``cost_engine.service``; inputs checked by ``pricewatch.cli_costs_validate``). The read-only
+commands (``scenarios``, ``estimate``) read the published copy (``warehouse.publish.published_reader``,
+falling back to the warehouse itself with a note, as ``sql`` does), so they never wait for or
+block a running job; the freshness warning, when there is one, is the first line on stderr."""
 from __future__ import annotations
 
 import json
@@ -10,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from core.settings import settings_for
+from core.settings import Settings, settings_for
 from pricewatch.cli_common import db_option
 from pricewatch.cli_costs_format import (
     DETAIL_TABLE_COLUMNS,
@@ -27,7 +30,11 @@ from pricewatch.cli_costs_validate import (
     DAY,
     EPOCHS,
     EXAMPLES,
+    INSTANCE_GB,
+    METHOD,
     PARAMS,
+    PRICE_AGES,
+    PROFILE,
     RUNS,
     SEQ_LEN,
     TOKENS_PER_EXAMPLE,
@@ -37,32 +44,37 @@ from pricewatch.cli_costs_validate import (
 from pricewatch.output import FORMATS, finite_json, json_text, render
 
 if TYPE_CHECKING:  # pragma: no cover - the engine is imported when a command runs, not at CLI start
-    from cost_engine.policy import Policy
+    from warehouse.policy import Policy
 
 NO_PRICES = "the warehouse has no prices yet; run `pricewatch run --offline` first"
-CUSTOMER_PROFILES = ("new", "inactive", "active")
 
 
 def policy_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """--customer-profile, --max-price-age, --spot-allowance (defaults: cost_engine/policy.yaml and env)."""
+    """--customer-profile, --max-price-age, --spot-allowance (defaults: the settings, else
+    warehouse/policy.yaml)."""
     command = click.option("--spot-allowance", "spot_allowance", type=ALLOWANCE, default=None,
-                           help="Extra GPU-hours on spot/interruptible tiers (default 0.15 = 15%).")(command)
-    command = click.option("--max-price-age", "max_price_age", multiple=True, metavar="KIND=DAYS",
+                           help="Extra GPU-hours on spot/interruptible tiers (default: $PRICEWATCH_SPOT_ALLOWANCE, "
+                                "else the policy's 0.15 = 15%).")(command)
+    command = click.option("--max-price-age", "max_price_age", type=PRICE_AGES, multiple=True,
+                           metavar="KIND=DAYS",
                            help="Maximum price age per source kind, e.g. gpu_provider=14 (repeatable; kinds: "
-                                "gpu_marketplace, gpu_provider, token_provider, aggregator, curated).")(command)
-    return click.option("--customer-profile", "customer_profile", type=click.Choice(CUSTOMER_PROFILES),
-                        default=None, help="Who is priced: new (never fine-tuned), inactive or active "
-                                           "(default: the policy's, `new`).")(command)
+                                "gpu_marketplace, gpu_provider, token_provider, aggregator, curated; default: "
+                                "$PRICEWATCH_MAX_PRICE_AGE, else the policy's).")(command)
+    return click.option("--customer-profile", "customer_profile", type=PROFILE, default=None,
+                        help="Who is priced: new (never fine-tuned), inactive or active (default: "
+                             "$PRICEWATCH_CUSTOMER_PROFILE, else the policy's `new`).")(command)
 
 
-def _policy(customer_profile: str | None, max_price_age: tuple[str, ...], spot_allowance: float | None) -> Policy:
-    from cost_engine.policy import load_policy, parse_max_age
+def _policy(settings: Settings, customer_profile: str | None, max_price_age: tuple[dict[str, int], ...],
+            spot_allowance: float | None) -> Policy:
+    """The policy file with the settings' overrides, then the command's."""
+    from warehouse.policy import load_policy
 
     ages: dict[str, int] = {}
-    for text in max_price_age:
-        ages.update(parse_max_age(text))
-    return load_policy().with_overrides(max_age=ages or None, customer_profile=customer_profile,
-                                        spot_allowance=spot_allowance)
+    for pairs in max_price_age:
+        ages.update(pairs)
+    return load_policy(settings).with_overrides(max_age=ages or None, customer_profile=customer_profile,
+                                                spot_allowance=spot_allowance)
 
 
 def _warn(message: str | None) -> None:
@@ -78,25 +90,29 @@ def _warn(message: str | None) -> None:
 @click.option("--to", "end", type=DAY, default=None, help="Last day to reprice (default: --from).")
 @policy_options
 @db_option
-def reprice_cmd(start: date | None, end: date | None, customer_profile: str | None, max_price_age: tuple[str, ...],
+def reprice_cmd(start: date | None, end: date | None, customer_profile: str | None,
+                max_price_age: tuple[dict[str, int], ...],
                 spot_allowance: float | None, db: Path | None) -> None:
     """Reprice the scenario catalogue into scenario_costs, one as-of day at a time.
 
     Without --from it reprices the day of the newest observation and any day of the 30 before
     it that has no rows (as the daily run does). --from must not be before the first observation;
     --to stops at the newest one. Each day is replaced in one transaction (re-running is safe),
-    with a progress line per day on stderr.
+    with a progress line per day on stderr. The published copy that `scenarios`, `estimate` and
+    `sql` read is refreshed at the end.
     """
     from cost_engine.daily import reprice_latest
     from cost_engine.reprice import backfill, clamp_to_observations
     from warehouse.db import write_connection
+    from warehouse.publish import publish
 
     settings = settings_for(db)
-    policy = _policy(customer_profile, max_price_age, spot_allowance)
+    policy = _policy(settings, customer_profile, max_price_age, spot_allowance)
     if start is None:
         if end is not None:
             fail("--to needs --from")
         click.echo(reprice_latest(settings, policy))
+        click.echo(publish(settings).summary(), err=True)
         return
     last = end or start
     if last < start:
@@ -108,6 +124,7 @@ def reprice_cmd(start: date | None, end: date | None, customer_profile: str | No
         if clamped is None:
             return
         summaries = backfill(con, start, clamped, progress=lambda m: click.echo(m, err=True), policy=policy)
+    click.echo(publish(settings).summary(), err=True)
     click.echo(render(["as_of", "scenarios", "routes", "available", "rows"],
                       [(s.as_of, s.scenarios, s.routes, s.available, s.rows) for s in summaries]))
 
@@ -135,7 +152,7 @@ def _scenario_lines(lines: list[dict[str, Any]], fmt: str) -> tuple[list[str], l
 @policy_options
 @db_option
 def scenarios_cmd(as_of: date | None, scenario_name: str | None, fmt: str, customer_profile: str | None,
-                  max_price_age: tuple[str, ...], spot_allowance: float | None, db: Path | None) -> None:
+                  max_price_age: tuple[dict[str, int], ...], spot_allowance: float | None, db: Path | None) -> None:
     """What each standard fine-tuning scenario costs: cheapest usable route, low/mid/high, change vs 7 and 30 days.
 
     Stored days come from the scenario_cost_trend view; a day priced with another lifecycle day,
@@ -143,18 +160,20 @@ def scenarios_cmd(as_of: date | None, scenario_name: str | None, fmt: str, custo
     """
     from cost_engine.catalogue import load_catalogue
     from cost_engine.service import freshness_warning, pricing_day, scenario_table
-    from warehouse.db import read_connection
+    from warehouse.publish import published_reader
 
     catalogue = load_catalogue()
-    policy = _policy(customer_profile, max_price_age, spot_allowance)
+    settings = settings_for(db)
+    policy = _policy(settings, customer_profile, max_price_age, spot_allowance)
     if scenario_name is not None and scenario_name not in {s.name for s in catalogue.scenarios}:
         fail(f"no scenario {scenario_name!r}; known: {', '.join(s.name for s in catalogue.scenarios)}")
-    with read_connection(settings_for(db).db_path) as con:
+    with published_reader(settings) as (con, source):
         day = pricing_day(con, as_of)
         if day is None:
             fail(NO_PRICES)
             return
         _warn(freshness_warning(con, day, policy))
+        _warn(source.note)
         table = scenario_table(con, catalogue, policy, day)
     _warn(table.note)
     if scenario_name:
@@ -180,7 +199,7 @@ def scenarios_cmd(as_of: date | None, scenario_name: str | None, fmt: str, custo
 
 @click.command("estimate", cls=CostCommand)
 @click.option("--params", "params", type=PARAMS, required=True, help="Model parameters, e.g. 7e9.")
-@click.option("--method", type=click.Choice(["qlora", "lora", "full"]), required=True)
+@click.option("--method", type=METHOD, required=True)
 @click.option("--examples", type=EXAMPLES, required=True)
 @click.option("--tokens-per-example", "tokens_per_example", type=TOKENS_PER_EXAMPLE, required=True)
 @click.option("--epochs", type=EPOCHS, default=3, show_default=True)
@@ -192,14 +211,20 @@ def scenarios_cmd(as_of: date | None, scenario_name: str | None, fmt: str, custo
 @click.option("--price-override", "overrides", multiple=True, metavar="ROUTE=USD",
               help="What-if price: gpu:<GPU>[:<provider>]=USD per GPU-hour or hosted:<provider>[:<model>]=USD "
                    "per 1M training tokens, e.g. 'gpu:H100 SXM 80GB=1.80' (repeatable).")
+@click.option("--min-ram-gb", "min_ram_gb", type=INSTANCE_GB, default=None,
+              help="Instance RAM the job needs (GB): offers with less are skipped, offers whose source does "
+                   "not say are used and flagged.")
+@click.option("--min-disk-gb", "min_disk_gb", type=INSTANCE_GB, default=None,
+              help="Instance disk the job needs (GB), as --min-ram-gb.")
 @click.option("--as-of", "as_of", type=DAY, default=None,
               help="Price day (default: the newest observation day, with lifecycle judged today).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @policy_options
 @db_option
 def estimate_cmd(params: float, method: str, examples: int, tokens_per_example: float, epochs: float, runs: int,
-                 seq_len: int, routes: tuple[str, ...], overrides: tuple[str, ...], as_of: date | None, fmt: str,
-                 customer_profile: str | None, max_price_age: tuple[str, ...], spot_allowance: float | None,
+                 seq_len: int, routes: tuple[str, ...], overrides: tuple[str, ...], min_ram_gb: float | None,
+                 min_disk_gb: float | None, as_of: date | None, fmt: str,
+                 customer_profile: str | None, max_price_age: tuple[dict[str, int], ...], spot_allowance: float | None,
                  db: Path | None) -> None:
     """Price an ad-hoc fine-tune, cheapest usable route first: `--route all` tries every route that fits.
 
@@ -216,22 +241,27 @@ def estimate_cmd(params: float, method: str, examples: int, tokens_per_example: 
         parse_routes,
         pricing_day,
     )
-    from warehouse.db import read_connection
+    from warehouse.publish import published_reader
 
     parse_routes(list(routes))        # a bad route or override is an error before the warehouse is opened
     for text in overrides:
         parse_override(text)
     catalogue = load_catalogue()
-    policy = _policy(customer_profile, max_price_age, spot_allowance)
+    settings = settings_for(db)
+    policy = _policy(settings, customer_profile, max_price_age, spot_allowance)
     request = EstimateRequest(params, method, examples, tokens_per_example, epochs, runs, seq_len, list(routes),
-                              list(overrides))
-    with read_connection(settings_for(db).db_path) as con:
+                              list(overrides), min_ram_gb=min_ram_gb, min_disk_gb=min_disk_gb)
+    with published_reader(settings) as (con, source):
         day = pricing_day(con, as_of)
         if day is None:
             fail(NO_PRICES)
             return
         _warn(freshness_warning(con, day, policy))
-        estimates = estimate(con, catalogue, policy, day, request)
+        _warn(source.note)
+        notes: list[str] = []
+        estimates = estimate(con, catalogue, policy, day, request, notes)
+    for note in notes:
+        _warn(note)
     if fmt == "json":
         click.echo(json_text([estimate_json(e, day.price_day.isoformat()) for e in estimates]))
         return

@@ -292,6 +292,11 @@ Series = tuple[LegendItem, list[tuple[date, float, str]]]
 def _time_chart(chart_id: str, title: str, y_title: str, series: list[Series], as_of: date,
                 value_text: Callable[[float], str], *, step: bool = False, height: int = 320) -> Chart:
     box = Box(64, 10, WIDTH - 14, height - 28)
+    # A value that is not a finite number (a NaN that reached the warehouse) cannot be drawn.
+    series = [(item, finite) for item, points in series
+              if (finite := [(d, v, note) for d, v, note in points if math.isfinite(v)])]
+    if not series:
+        series = [(LegendItem("no finite prices", "#999999"), [(as_of, 0.0, "no finite prices")])]
     first = min(day for _, points in series for day, _, _ in points)
     start, end = _day_range(as_of, HISTORY_DAYS, first)
     xs = TimeScale(start, end, box.left, box.right)
@@ -320,6 +325,8 @@ def gpu_chart(gpu_model: str, points: list[GpuPoint], as_of: date) -> Chart:
     by_series: dict[tuple[str, str], list[GpuPoint]] = defaultdict(list)
     by_day: dict[date, list[GpuPoint]] = defaultdict(list)
     for p in points:
+        if not math.isfinite(p.usd_per_gpu_hour):
+            continue
         by_series[(p.provider, p.tier)].append(p)
         by_day[p.day].append(p)
     series: list[Series] = []

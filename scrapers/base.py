@@ -3,7 +3,8 @@
 A source module exposes ``SOURCE = Source(...)`` with:
 
 * ``fetch(client, settings) -> list[RawPayload | FetchFailure]``: network I/O only, no parsing;
-* ``parse(body, *, ext, origin) -> ParseResult``: a pure function of the bytes. It raises
+* ``parse(body, *, ext, origin[, url]) -> ParseResult``: a pure function of the bytes (and, with
+  ``parse_takes_url``, of the URL they came from). It raises
   ``ParseError`` naming source, field and ``origin`` (the archived file) when the payload is
   not what it should be (an HTML error page served with 200, a missing table, a renamed field).
 
@@ -94,6 +95,11 @@ class Source:
     network: bool = True
     max_bytes: int = MAX_PAYLOAD_BYTES
     time_limit_s: float = PARSE_TIME_LIMIT_S
+
+    # True when ``parse`` also takes ``url=`` (the payload's URL or replay name), for payloads
+    # that do not say what they are (a catalogue CSV of which cloud, a RunPod v2 answer for
+    # which cloud tier). Ingest passes it; the parse must still work without it.
+    parse_takes_url: bool = False
 
     def __post_init__(self) -> None:
         raw = self.parse.fn if isinstance(self.parse, GuardedParse) else self.parse

@@ -26,3 +26,8 @@ class ParseError(Exception):
         if self.origin != "<payload>":
             return self
         return ParseError(self.source, self.field, self.message, origin)
+
+
+class SourceRetired(ParseError):
+    """The endpoint answered that it is retired (gone for good, not down): recorded as its own
+    outcome, with what to use instead, not as a parse error."""

@@ -126,11 +126,15 @@ class HttpClient:
             delay = self.backoff_s
         return min(delay, self.max_retry_after_s)
 
-    def request(self, source: str, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    def request(self, source: str, method: str, url: str, *, retry_on: frozenset[int] | None = None,
+                **kwargs: Any) -> httpx.Response:
         """Send with retries. Returns the last response (which may be an error status).
 
+        ``retry_on`` replaces the statuses retried (default 429 and 5xx), for APIs whose rate-limit
+        answers say when to come back (the caller waits those out itself).
         Raises ``FetchError`` when no response could be had at all.
         """
+        statuses = RETRY_STATUSES if retry_on is None else retry_on
         last_error = ""
         for attempt in range(self.retries + 1):
             self._wait_for_slot(source, url)
@@ -145,7 +149,7 @@ class HttpClient:
             except httpx.TransportError as exc:
                 last_error = f"connection failed ({type(exc).__name__}: {exc})"
                 response = None
-            if response is not None and response.status_code not in RETRY_STATUSES:
+            if response is not None and response.status_code not in statuses:
                 return response
             if attempt == self.retries:
                 if response is not None:

@@ -10,13 +10,19 @@
   ``price_cents_per_hour`` is per instance; ``specs.gpus`` is the GPU count.
 
 Both give one ``GpuOffer`` per instance size, tier ``on_demand``, with the per-GPU and the
-per-instance price. ``offering_key`` is ``"<count>x <canonical model>|on_demand"`` (the raw
-plan when the model is unknown), the same from the page and the API, so switching between them
-continues the same series. The price does not vary by region, so ``region`` is None.
+per-instance price and the instance shape (vCPUs, RAM, disk) where stated. ``offering_key`` is
+``"<count>x <canonical model>|on_demand"`` (the raw plan when the model is unknown), the same
+from the page and the API, so switching between them continues the same series. The price does
+not vary by region, so ``region`` is None; the API's ``regions_with_capacity_available`` gives
+``available`` (an empty list means sold out, not "not offered") and ``available_in``.
+
+Every number goes through the shared boundary (``scrapers.values``): a GPU count must be a whole
+number in 1..1024 (0 is a CPU instance type), a per-GPU price must be plausible
+(``plausible_gpu_price``, the bound every GPU source shares); anything else is skipped with a
+warning (page) or is a ``ParseError`` when the API sends a wrongly typed or non-finite value.
 """
 from __future__ import annotations
 
-import math
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +34,7 @@ from scrapers.gpu_names import NOMINAL_VRAM_GB, normalise, unknown_name_warning
 from scrapers.http import HttpClient
 from scrapers.limits import check_html_depth
 from scrapers.records import FetchFailure, GpuOffer, ParseResult, RawPayload
-from scrapers.values import MAX_GPU_COUNT, finite_number, plausible_gpu_price
+from scrapers.values import finite_number, plausible_gpu_price, positive_count
 
 if TYPE_CHECKING:  # pragma: no cover
     from core.settings import Settings
@@ -39,11 +45,13 @@ API_URL = "https://cloud.lambda.ai/api/v1/instance-types"
 TIER = "on_demand"
 
 _NOT_ON_DEMAND = re.compile(r"reserv|cluster|1-click|commit|\byears?\b|contract", re.I)
-_NUMBER = re.compile(r"(\d+(?:[.,]\d+)?)")
-_COUNT_PREFIX = re.compile(r"^\s*(\d{1,4})\s*x\s+", re.I)
-_COUNT_LABEL = re.compile(r"^\s*(\d{1,4})\s*x\b", re.I)
+_NUMBER = re.compile(r"([-+]?\d+(?:[.,]\d+)*(?:[eE][-+]?\d+)?)")
+_SIZE = re.compile(r"([\d.]+)\s*(TiB|TB|GiB|GB)\b", re.I)
+_COUNT_PREFIX = re.compile(r"^\s*(\d+)\s*x\s+", re.I)
+_COUNT_LABEL = re.compile(r"^\s*(\d+)\s*x\b", re.I)
 _VRAM_IN_DESCRIPTION = re.compile(r"\((\d+)\s*GB", re.I)
 PRICE_SELECTOR = 'td[data-label*="PRICE" i]'
+MAX_GPUS = 1024
 
 
 def fetch(client: HttpClient, settings: Settings) -> list[RawPayload | FetchFailure]:
@@ -66,7 +74,12 @@ def parse(body: bytes, *, ext: str, origin: str = "<payload>") -> ParseResult:
 # --- shared -------------------------------------------------------------------------------
 
 def _offer(result: ParseResult, seen: set[str], *, raw: str, model: str | None, count: int, usd_gpu: float,
-           usd_instance: float, vram: float | None, alt_key: str | None = None) -> None:
+           usd_instance: float, vram: float | None, alt_key: str | None = None,
+           shape: dict[str, Any] | None = None) -> None:
+    if not plausible_gpu_price(usd_gpu):
+        result.warnings.append(f"{count}x {raw}: price {usd_gpu:g} USD/GPU-h is not plausible (not finite, not "
+                               "positive or above the bound); skipped")
+        return
     if model is None:
         result.warnings.append(unknown_name_warning(NAME, raw, vram))
     label = model or (f"{raw} {vram:g}GB" if vram else raw)
@@ -81,6 +94,7 @@ def _offer(result: ParseResult, seen: set[str], *, raw: str, model: str | None, 
         provider=NAME, offering_key=key, gpu_model=model, gpu_raw_name=raw, gpu_count=count, tier=TIER,
         usd_per_gpu_hour=round(usd_gpu, 6), usd_per_instance_hour=round(usd_instance, 6), region=None,
         vram_gb=vram if vram is not None else (float(NOMINAL_VRAM_GB[model]) if model else None),
+        source=NAME, **(shape or {}),
     ))
 
 
@@ -88,8 +102,11 @@ def _offer(result: ParseResult, seen: set[str], *, raw: str, model: str | None, 
 
 def _tables_with_headings(tree: LexborHTMLParser) -> list[tuple[LexborNode, str]]:
     """Every table in document order with the text of the last heading before it."""
-    heading, found = "", []
+    heading = ""
+    found: list[tuple[LexborNode, str]] = []
     root = tree.body or tree.root
+    if root is None:
+        return found
     for node in root.traverse():
         if node.tag in ("h1", "h2", "h3", "h4"):
             heading = node.text(strip=True)
@@ -111,16 +128,73 @@ def _tab_count(tree: LexborHTMLParser, table: LexborNode) -> int | None:
 
 
 def _number(text: str) -> float | None:
-    match = _NUMBER.search(text.replace(",", ""))
-    number = float(match[1]) if match else None
-    return number if number is not None and math.isfinite(number) else None  # 400 digits overflow to inf
+    """The first number in a cell ("$2.99", "1,800 GiB"); None when there is none or it is not
+    finite (an overflowing "1e400")."""
+    match = _NUMBER.search(text)
+    if not match:
+        return None
+    try:
+        return finite_number(match[1].replace(",", ""), source=NAME, field="cell", accept_text=True)
+    except ParseError:
+        return None
 
 
-def _cell(row: LexborNode, label: str) -> LexborNode | None:
+def _size_gb(text: str) -> float | None:
+    """A memory or disk size cell ("1800 GiB", "22 TiB SSD") in GB (GiB, as Lambda states them)."""
+    match = _SIZE.search(text)
+    if not match:
+        return None
+    try:
+        number = finite_number(match[1], source=NAME, field="cell", accept_text=True, minimum=0)
+    except ParseError:
+        return None
+    return number * 1024 if match[2].upper().startswith("T") else number
+
+
+def _page_shape(row: LexborNode) -> dict[str, Any]:
+    cells = {label: _cell(row, label, exact=label != "VCPU") for label in ("VCPU", "RAM", "STORAGE")}
+    vcpus = _number(cells["VCPU"].text(strip=True)) if cells["VCPU"] is not None else None
+    return {
+        "vcpus": vcpus if vcpus is not None and vcpus > 0 else None,
+        "ram_gb": _size_gb(cells["RAM"].text(strip=True)) if cells["RAM"] is not None else None,
+        "disk_gb": _size_gb(cells["STORAGE"].text(strip=True)) if cells["STORAGE"] is not None else None,
+    }
+
+
+def _cell(row: LexborNode, label: str, *, exact: bool = False) -> LexborNode | None:
+    """The cell whose data-label contains ``label`` (is it, with ``exact``: "RAM" is not "VRAM/GPU")."""
     for td in row.css("td[data-label]"):
-        if label in (td.attributes.get("data-label") or "").upper():
+        text = (td.attributes.get("data-label") or "").strip().upper()
+        if (text == label) if exact else (label in text):
             return td
     return None
+
+
+def _page_row(result: ParseResult, seen: set[str], row: LexborNode, tab_count: int | None) -> bool:
+    """One table row as an offering; True when the row had a price (offered or skipped)."""
+    th, price_td = row.css_first("th"), _cell(row, "PRICE")
+    if th is None or price_td is None:
+        return False  # sub-heading rows such as "On-Demand"
+    price = _number(price_td.text(strip=True))
+    if price is None:
+        return False  # "Contact sales" and the like
+    plan = " ".join(th.text(strip=True).split())
+    count = tab_count
+    if (prefix := _COUNT_PREFIX.match(plan)) is not None:
+        count, plan = count or int(prefix[1]), plan[prefix.end():]
+    if not count or not 1 <= count <= MAX_GPUS:
+        result.warnings.append(f"{plan}: no usable GPU count ({count!r}: no tab label or 'Nx' prefix, or not in "
+                               f"1..{MAX_GPUS}); row skipped")
+        return True
+    label = (price_td.attributes.get("data-label") or "").upper()
+    per_gpu = "GPU" in label or "GPU" in price_td.text().upper()
+    vram_td = _cell(row, "VRAM")
+    vram = _number(vram_td.text(strip=True)) if vram_td is not None else None
+    vram = vram if vram is not None and vram > 0 else None
+    usd_gpu, usd_instance = (price, price * count) if per_gpu else (price / count, price)
+    _offer(result, seen, raw=plan, model=normalise(NAME, plan, vram), count=count, usd_gpu=usd_gpu,
+           usd_instance=usd_instance, vram=vram, shape=_page_shape(row))
+    return True
 
 
 def parse_page(body: bytes, *, origin: str = "<payload>") -> ParseResult:
@@ -129,38 +203,17 @@ def parse_page(body: bytes, *, origin: str = "<payload>") -> ParseResult:
     if not tree.css("table tbody tr"):
         raise ParseError(NAME, "table tbody tr",
                          "no pricing table rows on the page (error page, captcha or a redesign?)", origin)
-    result, seen, priced_rows = ParseResult(), set(), 0
+    result: ParseResult = ParseResult()
+    seen: set[str] = set()
+    priced_rows = 0
     for table, heading in _tables_with_headings(tree):
         if _NOT_ON_DEMAND.search(heading):
             continue  # reserved / 1-Click Cluster prices are other tiers, never on-demand
         tab_count = _tab_count(tree, table)
         for row in table.css("tbody tr"):
-            th, price_td = row.css_first("th"), _cell(row, "PRICE")
-            if th is None or price_td is None:
-                continue  # sub-heading rows such as "On-Demand"
-            price = _number(price_td.text(strip=True))
-            if price is None:
-                continue  # "Contact sales" and the like
-            priced_rows += 1
-            plan = " ".join(th.text(strip=True).split())
-            count = tab_count
-            if (prefix := _COUNT_PREFIX.match(plan)) is not None:
-                count, plan = count or int(prefix[1]), plan[prefix.end():]
-            if not count:
-                result.warnings.append(f"{plan}: no GPU count (no tab label, no 'Nx' prefix); row skipped")
-                continue
-            label = (price_td.attributes.get("data-label") or "").upper()
-            per_gpu = "GPU" in label or "GPU" in price_td.text().upper()
-            vram_td = _cell(row, "VRAM")
-            vram = _number(vram_td.text(strip=True)) if vram_td is not None else None
-            usd_gpu, usd_instance = (price, price * count) if per_gpu else (price / count, price)
-            if not plausible_gpu_price(usd_gpu):
-                result.warnings.append(f"{count}x {plan}: implausible price {price} skipped")
-                continue
-            _offer(result, seen, raw=plan, model=normalise(NAME, plan, vram), count=count, usd_gpu=usd_gpu,
-                   usd_instance=usd_instance, vram=vram)
+            priced_rows += _page_row(result, seen, row, tab_count)
     if not result.gpu_offers:
-        where = "no priced row" if not priced_rows else "no on-demand row"
+        where = "no priced row" if not priced_rows else "no on-demand row with a usable price"
         raise ParseError(NAME, PRICE_SELECTOR, f"{where} in the pricing tables (page layout changed?)", origin)
     return result
 
@@ -173,30 +226,54 @@ def _required(obj: dict[str, Any], key: str, path: str, origin: str) -> Any:
     return obj[key]
 
 
+def _api_shape(specs: dict[str, Any], path: str, origin: str) -> dict[str, Any]:
+    shape: dict[str, Any] = {}
+    for key, column in (("vcpus", "vcpus"), ("memory_gib", "ram_gb"), ("storage_gib", "disk_gb")):
+        value = specs.get(key)
+        if value is not None:
+            number = finite_number(value, source=NAME, field=f"{path}.{key}", origin=origin, minimum=0)
+            shape[column] = number or None
+    return shape
+
+
+def _capacity(entry: dict[str, Any], path: str, origin: str) -> dict[str, Any]:
+    """``available`` / ``available_in`` from ``regions_with_capacity_available`` (absent: not said)."""
+    if "regions_with_capacity_available" not in entry:
+        return {}
+    regions = entry["regions_with_capacity_available"]
+    if not isinstance(regions, list):
+        raise ParseError(NAME, f"{path}.regions_with_capacity_available", "expected a list", origin)
+    names = sorted({str(r.get("name")) for r in regions if isinstance(r, dict) and r.get("name")})
+    return {"available": bool(names), "available_in": ",".join(names) or None}
+
+
 def parse_api(body: bytes, *, origin: str = "<payload>") -> ParseResult:
     doc = parse_json(NAME, body, field="data", origin=origin)
     if isinstance(doc, dict) and isinstance(doc.get("error"), dict):
-        raise ParseError(NAME, "error", f"API error: {doc['error'].get('message', doc['error'])}", origin)
+        raise ParseError(NAME, "error", f"API error: {str(doc['error'].get('message', doc['error']))[:200]}", origin)
     data = doc.get("data") if isinstance(doc, dict) else None
     if not isinstance(data, dict):
         raise ParseError(NAME, "data", "missing or not an object of instance types", origin)
-    result, seen = ParseResult(), set()
+    result: ParseResult = ParseResult()
+    seen: set[str] = set()
+    if data and not any(isinstance(v, dict) and "regions_with_capacity_available" in v for v in data.values()):
+        result.warnings.append("schema drift: no instance type has 'regions_with_capacity_available'; "
+                               "availability not recorded")
     for name in sorted(data):
         path = f"data.{name}"
         itype = _required(data[name], "instance_type", path, origin)
-        cents = _required(itype, "price_cents_per_hour", f"{path}.instance_type", origin)
+        cents = finite_number(_required(itype, "price_cents_per_hour", f"{path}.instance_type", origin),
+                              source=NAME, field=f"{path}.instance_type.price_cents_per_hour", origin=origin)
         specs = _required(itype, "specs", f"{path}.instance_type", origin)
-        gpus = _required(specs, "gpus", f"{path}.instance_type.specs", origin)
-        if isinstance(gpus, bool) or not isinstance(gpus, int):
-            raise ParseError(NAME, f"{path}.instance_type.specs.gpus", f"expected a GPU count, got {gpus!r}", origin)
-        cents = finite_number(cents, source=NAME, field=f"{path}.instance_type.price_cents_per_hour", origin=origin)
-        if gpus < 1 or gpus > MAX_GPU_COUNT:
-            continue  # CPU-only instance types (and impossible counts)
-        if not plausible_gpu_price(cents / 100 / gpus):
-            result.warnings.append(f"{name}: implausible price {cents} cents/h skipped")
-            continue
+        field = f"{path}.instance_type.specs.gpus"
+        gpus_value = finite_number(_required(specs, "gpus", f"{path}.instance_type.specs", origin), source=NAME,
+                                   field=field, origin=origin)
+        if gpus_value == 0:
+            continue  # CPU-only instance types
+        gpus = positive_count(gpus_value, source=NAME, field=field, origin=origin, maximum=MAX_GPUS)
         description = itype.get("gpu_description") or ""
-        description = description if isinstance(description, str) else ""
+        if not isinstance(description, str):
+            raise ParseError(NAME, f"{path}.instance_type.gpu_description", "expected text", origin)
         match = _VRAM_IN_DESCRIPTION.search(description)
         vram = float(match[1]) if match else None
         # The instance name first (it settles Lambda's odd ones, e.g. gpu_8x_a100 = 40 GB SXM4),
@@ -204,14 +281,17 @@ def parse_api(body: bytes, *, origin: str = "<payload>") -> ParseResult:
         model = normalise(NAME, name, vram) or (normalise(NAME, description, vram) if description else None)
         usd_instance = cents / 100
         _offer(result, seen, raw=name, model=model, count=gpus, usd_gpu=usd_instance / gpus,
-               usd_instance=usd_instance, vram=vram, alt_key=name)
+               usd_instance=usd_instance, vram=vram, alt_key=name,
+               shape={**_api_shape(specs, f"{path}.instance_type.specs", origin),
+                      **_capacity(data[name], path, origin)})
     return result
 
 
 SOURCE = Source(
     name=NAME,
     kind="gpu",
-    description="Lambda on-demand prices per instance size (lambda.ai/pricing page; instance-types API with LAMBDA_API_KEY)",
+    description="Lambda on-demand prices per instance size (lambda.ai/pricing page; instance-types API with "
+                "LAMBDA_API_KEY: also capacity per region)",
     fetch=fetch,
     parse=parse,
     min_interval_s=1.0,

@@ -13,6 +13,8 @@ GPU_TIERS = (
     "on_demand", "secure", "community", "spot", "secure_spot", "community_spot",
     "interruptible", "reserved", "reserved_1w", "reserved_1m", "reserved_3m", "reserved_6m", "cluster",
 )
+# A source's own stock level for an offering (RunPod v2 ``availability``, lower-cased).
+STOCK_LEVELS = ("high", "medium", "low", "none")
 # A price per GPU-hour above this is a data error (a typo, a per-instance price in the per-GPU
 # field), not an offer: collectors skip it with a warning.
 MAX_PLAUSIBLE_USD_PER_GPU_HOUR = 100.0
@@ -46,6 +48,21 @@ class GpuOffer:
     offer_count: int | None = None
     usd_per_gpu_hour_min: float | None = None
     usd_per_gpu_hour_median: float | None = None
+    # Provenance: the collector that read it (``scrapers.registry`` name; None = the provider's own
+    # collector, named like the provider) and, for a multi-cloud catalogue, the catalogue folder the
+    # row came from (``shadeform``, ``aws``...). ``provider`` is always the cloud that rents the GPU.
+    source: str | None = None
+    catalog: str | None = None
+    # Availability, where the source says: True = rentable now, False = sold out; None = not said.
+    # ``stock`` is the source's own level (``high``/``medium``/``low``/``none``); ``available_in``
+    # the regions or data centres with capacity now (comma-separated).
+    available: bool | None = None
+    stock: str | None = None
+    available_in: str | None = None
+    # Instance shape, where the source says (per instance, not per GPU).
+    vcpus: float | None = None
+    ram_gb: float | None = None
+    disk_gb: float | None = None
 
 
 @dataclass(slots=True)
@@ -65,6 +82,11 @@ class MarketOffer:
     reliability: float | None = None
     verified: bool | None = None
     location: str | None = None
+    # The current minimum interruptible bid for the whole offer (USD/h), when the market quotes one.
+    min_bid: float | None = None
+    vcpus: float | None = None
+    ram_gb: float | None = None
+    disk_gb: float | None = None
 
 
 @dataclass(slots=True)

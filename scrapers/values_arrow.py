@@ -48,7 +48,7 @@ def _optional(table: pa.Table, name: str, low: float, high: float, source: str, 
     if name not in table.column_names:
         return None
     values = _number(table, name, source, origin)
-    return pc.or_(pc.is_null(values), _within(values, low, high))
+    return pc.or_kleene(pc.is_null(values), _within(values, low, high))
 
 
 def _count_and_prices(table: pa.Table, source: str, origin: str) -> Any:
@@ -64,7 +64,7 @@ def _count_and_prices(table: pa.Table, source: str, origin: str) -> Any:
 
 def _finite_floats(table: pa.Table) -> list[Any]:
     """Every floating-point column: null or finite (columns a parser adds later included)."""
-    return [pc.or_(pc.is_null(table.column(name)), pc.is_finite(table.column(name)))
+    return [pc.or_kleene(pc.is_null(table.column(name)), pc.is_finite(table.column(name)))
             for name in table.column_names if pa.types.is_floating(table.column(name).type)]
 
 

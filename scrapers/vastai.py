@@ -1,102 +1,134 @@
-"""Vast.ai marketplace offers from the keyless ``bundles`` search, one request per GPU model.
+"""Vast.ai: the whole rentable marketplace from the keyless ``bundles`` search, paged by offer id.
 
-Vast has no list price: thousands of hosts set their own. Each page (one GPU model) keeps
-every rentable offer as a ``MarketOffer`` and aggregates per canonical GPU model (the raw
-``gpu_name`` when unknown) into ``GpuOffer`` rows:
+Vast has no list price: thousands of hosts set their own. ``fetch`` pages through every rentable
+on-demand offer (``order`` by ``id``, ``id > last id of the previous page``, ``PAGE_SIZE`` per
+request, at Vast's documented 10 requests a minute), so no GPU model is left out; each page is
+one payload. ``parse`` turns a page into columns (a ``pyarrow.Table`` of ``MarketOffer`` fields,
+no Python object per offer), validated a column at a time:
 
-* tier ``on_demand``: ``usd_per_gpu_hour`` = p10 of per-GPU prices (``dph_base / num_gpus``,
-  compute only, so independent of the storage asked for), with min, median and offer count;
-* tier ``interruptible``: the same statistics over ``min_bid / num_gpus`` where positive.
+* ``usd_per_gpu_hour`` = ``dph_base / num_gpus`` (compute only, so independent of the storage
+  asked for); ``gpu_frac`` is never divided by (a 1-GPU slice of a 4-GPU box is already priced
+  for one GPU);
+* ``min_bid`` (the current interruptible floor for the whole offer) kept per offer;
+* VRAM from ``gpu_ram`` (MiB) picks the canonical size, so 48 GB RTX 4090s are their own model;
+* an unrentable offer, a GPU count that is not a whole number in 1..1024, and a per-GPU price
+  that is not finite, not positive or above the plausibility bound are skipped with a warning;
+  a missing or wrongly typed required field is a ``ParseError`` naming the offer.
 
-``offering_key`` is ``"<model>|on_demand"`` / ``"<model>|interruptible"``. ``gpu_frac`` is
-never divided by (a 1-GPU slice of a 4-GPU box is already priced for one GPU). VRAM comes
-from ``gpu_ram`` (MiB) and picks the canonical size, so 48 GB RTX 4090s are their own model.
+The per-model statistics (p10 as the price, min, median and count for ``on_demand``, the same
+over ``min_bid / num_gpus`` for ``interruptible``) need the whole market, so the warehouse
+computes them once all pages of a run are loaded (``warehouse/market.py``).
 """
 from __future__ import annotations
 
-import math
-from collections import defaultdict
+import json
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from scrapers.base import Source, parse_json
 from scrapers.errors import ParseError
-from scrapers.gpu_names import NOMINAL_VRAM_GB, normalise, unknown_name_warning, vram_from_mib
+from scrapers.gpu_names import normalise, unknown_name_warning
 from scrapers.http import HttpClient
-from scrapers.records import (
-    MAX_PLAUSIBLE_USD_PER_GPU_HOUR,
-    FetchFailure,
-    GpuOffer,
-    MarketOffer,
-    ParseResult,
-    RawPayload,
-)
-from scrapers.values import MAX_GPU_COUNT, finite_number
+from scrapers.records import MAX_PLAUSIBLE_USD_PER_GPU_HOUR, FetchFailure, ParseResult, RawPayload
+from scrapers.values import finite_number
 
 if TYPE_CHECKING:  # pragma: no cover
     from core.settings import Settings
 
 NAME = "vastai"
 URL = "https://console.vast.ai/api/v0/bundles/"
-# Vast gpu_name values queried, one request each (Vast documents 10 requests/minute per IP).
-GPU_QUERIES: tuple[str, ...] = (
-    "H100 SXM", "H100 PCIE", "H100 NVL", "H200", "H200 NVL", "B200", "A100 SXM4", "A100 PCIE",
-    "L40S", "L40", "RTX 4090", "RTX 5090", "RTX 3090", "RTX A6000", "RTX 6000Ada",
-    "RTX PRO 6000 S", "A40", "A10", "L4",
-)
-LIMIT = 1000
+PAGE_SIZE = 1000
+# Enough for a market several times today's ~20,000 rentable offers; more pages mean a runaway.
+MAX_PAGES = 100
 ALLOCATED_STORAGE_GB = 10  # pins dph_total; we record dph_base, which does not depend on it
+MAX_GPUS_PER_OFFER = 1024
+SKIP_EXAMPLES = 3  # skipped offers named in a warning; the rest are counted
+
+MARKET_SCHEMA = pa.schema([
+    ("provider", pa.string()), ("offer_id", pa.string()), ("machine_id", pa.string()),
+    ("gpu_model", pa.string()), ("gpu_raw_name", pa.string()), ("gpu_count", pa.int32()),
+    ("tier", pa.string()), ("usd_per_gpu_hour", pa.float64()), ("usd_per_instance_hour", pa.float64()),
+    ("vram_gb", pa.float64()), ("reliability", pa.float64()), ("verified", pa.bool_()),
+    ("location", pa.string()), ("min_bid", pa.float64()), ("vcpus", pa.float64()), ("ram_gb", pa.float64()),
+    ("disk_gb", pa.float64()),
+])
 
 
-def query_body(gpu_name: str) -> dict[str, Any]:
-    return {
+def query_body(after_id: int | None = None) -> dict[str, Any]:
+    """One page of the rentable on-demand market, in offer-id order after ``after_id``."""
+    body: dict[str, Any] = {
         "rentable": {"eq": True},
         "rented": {"eq": False},
         "num_gpus": {"gte": 1},
-        "gpu_name": {"eq": gpu_name},
         "type": "ondemand",
         "allocated_storage": ALLOCATED_STORAGE_GB,
-        "order": [["dph_total", "asc"]],
-        "limit": LIMIT,
+        "order": [["id", "asc"]],
+        "limit": PAGE_SIZE,
     }
+    if after_id is not None:
+        body["id"] = {"gt": after_id}
+    return body
 
 
-def page_url(gpu_name: str) -> str:
-    return f"{URL}#gpu_name={quote(gpu_name)}"
+def page_url(after_id: int | None) -> str:
+    """Every page POSTs to the same URL; a fragment (never sent) records which page it was."""
+    return f"{URL}#after_id={after_id or 0}"
 
 
-def fetch(client: HttpClient, settings: Settings) -> list[RawPayload | FetchFailure]:
-    """One page per GPU model; a failing page becomes a FetchFailure and the rest go on.
+def _page_cursor(body: bytes) -> tuple[int, int] | None:
+    """(offers on the page, id of its last offer), or None when the page cannot be read."""
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return None
+    offers = doc.get("offers") if isinstance(doc, dict) else doc
+    if not isinstance(offers, list):
+        return None
+    if not offers:
+        return 0, 0
+    last = offers[-1].get("id") if isinstance(offers[-1], dict) else None
+    if isinstance(last, bool) or not isinstance(last, int):
+        return None
+    return len(offers), last
 
-    When the very first page gets no usable answer (host unreachable or a server error after the
-    client's retries), or any page is still rate-limited (429) after them, the remaining pages
-    are not tried: each would only wait out its retries and the rate-limit interval.
+
+def fetch(client: HttpClient, settings: Settings | None) -> list[RawPayload | FetchFailure]:
+    """Page through the whole rentable market; each page is one payload of the batch.
+
+    Stops after a short page (the end of the market). A page that gets no usable answer ends
+    the paging (the next page needs its last offer id): the batch is then incomplete, the
+    failure is logged, and the warehouse computes no per-model statistics for it. A 429 still
+    there after the client's retries, or a server error on the first page, stops at once.
     """
     items: list[RawPayload | FetchFailure] = []
-    skipped = f"skipped the other {len(GPU_QUERIES) - 1} pages"
-    for n, gpu_name in enumerate(GPU_QUERIES):
-        item = client.try_fetch(NAME, "POST", URL, ext="json", json=query_body(gpu_name))
+    after_id: int | None = None
+    for n in range(MAX_PAGES):
+        item = client.try_fetch(NAME, "POST", URL, ext="json", json=query_body(after_id))
+        url = page_url(after_id)
         if isinstance(item, FetchFailure):
-            note = f"; Vast.ai is unreachable, {skipped}" if n == 0 else ""
-            items.append(replace(item, url=page_url(gpu_name), error=f"{item.error} (gpu_name={gpu_name!r}){note}"))
-            if n == 0:
-                break
-            continue
-        # Every page POSTs to the same URL; a fragment (never sent) records which model it was.
-        items.append(replace(item, url=page_url(gpu_name)))
-        if item.status == 429 or (n == 0 and item.status >= 500):
-            break  # logged as this page's http_error; still rate-limited (or down): stop paging
+            note = "Vast.ai is unreachable" if n == 0 else "the market after this page was not read"
+            items.append(replace(item, url=url, error=f"{item.error} (page after offer id {after_id or 0}); {note}"))
+            return items
+        items.append(replace(item, url=url))
+        if item.status >= 400:
+            return items  # logged as this page's http_error (429 still there, or the service is down)
+        cursor = _page_cursor(item.body)
+        if cursor is None:
+            return items  # the parse error is logged for this page; no id to continue from
+        count, last_id = cursor
+        if count < PAGE_SIZE:
+            return items
+        after_id = last_id
+    items.append(FetchFailure(NAME, page_url(after_id), f"vastai: stopped after {MAX_PAGES} pages of {PAGE_SIZE} "
+                                                         "offers (a market this large was not expected)",
+                              items[-1].fetched_at))
     return items
 
 
-def percentile(values: list[float], q: float) -> float:
-    """Linear-interpolated percentile of ``values`` (numpy's default 'linear' method)."""
-    ordered = sorted(values)
-    pos = (len(ordered) - 1) * q
-    lo, hi = math.floor(pos), math.ceil(pos)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
-
+# --- parse ----------------------------------------------------------------------------------
 
 def _offers(doc: Any, origin: str) -> list[Any]:
     if isinstance(doc, list):  # `vastai search offers --raw` prints the bare list
@@ -104,106 +136,182 @@ def _offers(doc: Any, origin: str) -> list[Any]:
     if isinstance(doc, dict) and isinstance(doc.get("offers"), list):
         return doc["offers"]
     if isinstance(doc, dict) and ("error" in doc or "msg" in doc):
-        raise ParseError(NAME, "offers", f"API error: {doc.get('msg') or doc.get('error')}", origin)
+        raise ParseError(NAME, "offers", f"API error: {str(doc.get('msg') or doc.get('error'))[:200]}", origin)
     raise ParseError(NAME, "offers", "missing or not a list", origin)
 
 
-def _number(offer: dict[str, Any], key: str, path: str, origin: str, *, required: bool) -> float | None:
-    value = offer.get(key)
-    if value is None:
-        if required:
-            raise ParseError(NAME, f"{path}.{key}", "missing", origin)
-        return None
-    return finite_number(value, source=NAME, field=f"{path}.{key}", origin=origin)  # no NaN, inf, overflow
+def _first_bad_number(values: list[Any], key: str, origin: str, *, required: bool) -> ParseError:
+    """The error for the first value of a column that is not a number (the slow path, taken
+    only when the column as a whole did not convert)."""
+    for i, value in enumerate(values):
+        if value is None:
+            if required:
+                return ParseError(NAME, f"offers[{i}].{key}", "missing", origin)
+            continue
+        try:
+            finite_number(value, source=NAME, field=f"offers[{i}].{key}", origin=origin)
+        except ParseError as exc:
+            if "not a finite number" not in exc.message:  # NaN/inf are filtered, not errors
+                return exc
+    return ParseError(NAME, f"offers[*].{key}", "could not be read as numbers", origin)
 
 
-def _plausible(price: float) -> bool:
-    return 0 < price <= MAX_PLAUSIBLE_USD_PER_GPU_HOUR and math.isfinite(price)
+_NUMBER_TYPES = frozenset({int, float, type(None)})
+
+
+def _numbers(values: list[Any], key: str, origin: str, *, required: bool) -> pa.Array:
+    """A column as float64, or ParseError naming the first offer with a missing (when
+    ``required``) or wrongly typed value (text, a bool, a list, an integer too large for a
+    float). NaN and infinities pass here; callers filter them."""
+    if not set(map(type, values)) <= _NUMBER_TYPES:
+        raise _first_bad_number(values, key, origin, required=required)
+    try:
+        array = pa.array(values, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+        raise _first_bad_number(values, key, origin, required=required) from None
+    if required and array.null_count:
+        raise _first_bad_number(values, key, origin, required=True)
+    return array
+
+
+def _finite_or_null(array: pa.Array, *, minimum: float = 0.0) -> pa.Array:
+    """Optional measurements: NaN, infinities and values below ``minimum`` read as NULL."""
+    ok = pc.and_(pc.is_finite(array), pc.greater_equal(array, minimum))
+    return pc.if_else(pc.fill_null(ok, False), array, pa.scalar(None, pa.float64()))
+
+
+def _texts(values: list[Any], key: str, origin: str, *, required: bool, ids: bool = False) -> pa.Array:
+    """A text column; with ``ids``, whole numbers are read as text too (Vast's offer ids)."""
+    allowed = {str, type(None)} | ({int} if ids else set())
+    if not set(map(type, values)) <= allowed:
+        for i, value in enumerate(values):
+            if type(value) not in allowed:
+                raise ParseError(NAME, f"offers[{i}].{key}", f"expected text, got {type(value).__name__}", origin)
+    if required and None in values:
+        raise ParseError(NAME, f"offers[{values.index(None)}].{key}", "missing", origin)
+    if ids:
+        values = [v if v is None or type(v) is str else str(v) for v in values]
+    return pa.array(values, pa.string())
+
+
+def _skip_warning(reason: str, ids: list[str], names: list[str]) -> str:
+    shown = ", ".join(f"{i} ({n})" for i, n in zip(ids[:SKIP_EXAMPLES], names[:SKIP_EXAMPLES], strict=False))
+    more = f" and {len(ids) - SKIP_EXAMPLES} more" if len(ids) > SKIP_EXAMPLES else ""
+    return f"{len(ids)} offer(s) skipped: {reason}: {shown}{more}"
+
+
+def _keep_mask(result: ParseResult, offers: list[dict[str, Any]], ids: pa.Array, names: pa.Array,
+               count: pa.Array, per_gpu_of: Any) -> tuple[pa.Array, pa.Array]:
+    """(rows to keep, per-GPU price): rentable, first sighting of the id, a whole GPU count in
+    1..1024 and a plausible per-GPU price; the skipped ones counted in warnings."""
+    rentable = pa.array([o.get("rentable") is not False for o in offers], pa.bool_())
+    id_list = ids.to_pylist()
+    first_seen: dict[str, int] = {}
+    for i, offer_id in enumerate(id_list):
+        first_seen.setdefault(offer_id, i)
+    listed = pc.and_(rentable, pa.array([first_seen[v] == n for n, v in enumerate(id_list)], pa.bool_()))
+
+    whole = pc.and_(pc.is_finite(count), pc.equal(count, pc.floor(count)))
+    good_count = pc.fill_null(pc.and_(whole, pc.and_(pc.greater_equal(count, 1),
+                                                      pc.less_equal(count, MAX_GPUS_PER_OFFER))), False)
+    per_gpu = per_gpu_of(pc.if_else(good_count, count, 1.0))
+    plausible = pc.fill_null(pc.and_(pc.is_finite(per_gpu), pc.and_(
+        pc.greater(per_gpu, 0.0), pc.less_equal(per_gpu, MAX_PLAUSIBLE_USD_PER_GPU_HOUR))), False)
+    bad_count = pc.and_(listed, pc.invert(good_count))
+    bad_price = pc.and_(pc.and_(listed, good_count), pc.invert(plausible))
+    for reason, bad in (
+        (f"num_gpus is not a whole number of GPUs in 1..{MAX_GPUS_PER_OFFER}", bad_count),
+        ("the price per GPU-hour is not plausible (not finite, not positive or above "
+         f"{MAX_PLAUSIBLE_USD_PER_GPU_HOUR:g} USD)", bad_price),
+    ):
+        if pc.any(bad).as_py():
+            result.warnings.append(_skip_warning(reason, ids.filter(bad).to_pylist(), names.filter(bad).to_pylist()))
+    return pc.and_(listed, pc.and_(good_count, plausible)), per_gpu
+
+
+def _models(result: ParseResult, names: pa.Array, vram: pa.Array) -> pa.Array:
+    """Canonical names (the normaliser is cached: a market repeats a few dozen raw names);
+    one warning per unknown (name, VRAM)."""
+    models: list[str | None] = []
+    unknown: set[tuple[str, float | None]] = set()
+    for raw, gb in zip(names.to_pylist(), vram.to_pylist(), strict=True):
+        model = normalise(NAME, raw, gb)
+        if model is None:
+            unknown.add((raw, gb))
+        models.append(model)
+    for raw, gb in sorted(unknown, key=lambda u: (u[0], u[1] or 0.0)):
+        result.warnings.append(unknown_name_warning(NAME, raw, gb))
+    return pa.array(models, pa.string())
+
+
+def _verified(offer: dict[str, Any]) -> bool | None:
+    verification, verified = offer.get("verification"), offer.get("verified")
+    if isinstance(verification, str):
+        return verification == "verified"
+    return verified if isinstance(verified, bool) else None
 
 
 def parse(body: bytes, *, ext: str = "json", origin: str = "<payload>") -> ParseResult:
-    doc = parse_json(NAME, body, field="offers", origin=origin)
-
-    result = ParseResult()
-    on_demand: dict[str, list[float]] = defaultdict(list)
-    interruptible: dict[str, list[float]] = defaultdict(list)
-    raw_names: dict[str, set[str]] = defaultdict(set)
-    models: dict[str, str | None] = {}
-    vrams: dict[str, list[float]] = defaultdict(list)
-    unknown: set[tuple[str, float | None]] = set()
-    seen_ids: set[str] = set()
-
-    for i, offer in enumerate(_offers(doc, origin)):
-        path = f"offers[{i}]"
+    offers = _offers(parse_json(NAME, body, field="offers", origin=origin), origin)
+    result = ParseResult(market_offers=MARKET_SCHEMA.empty_table())
+    if not offers:
+        return result
+    for i, offer in enumerate(offers):
         if not isinstance(offer, dict):
-            raise ParseError(NAME, path, "expected an object", origin)
-        if offer.get("rentable") is False:
-            continue
-        for key in ("id", "gpu_name", "num_gpus"):
-            if offer.get(key) is None:
-                raise ParseError(NAME, f"{path}.{key}", "missing", origin)
-        dph_base = _number(offer, "dph_base", path, origin, required=True)
-        gpus = _number(offer, "num_gpus", path, origin, required=True) or 0
-        num_gpus = int(gpus) if gpus == int(gpus) and gpus <= MAX_GPU_COUNT else 0
-        offer_id, raw = str(offer["id"]), str(offer["gpu_name"])
-        if offer_id in seen_ids:
-            continue
-        seen_ids.add(offer_id)
-        if num_gpus < 1:
-            result.warnings.append(f"{path} (offer {offer_id}): num_gpus {gpus:g} is not a GPU count, skipped")
-            continue
-        per_gpu = dph_base / num_gpus
-        if not _plausible(per_gpu):
-            result.warnings.append(
-                f"{path} (offer {offer_id}, {raw}): price {per_gpu:g} USD/GPU-h is not plausible, skipped")
-            continue
-        vram = vram_from_mib(_number(offer, "gpu_ram", path, origin, required=False))
-        model = normalise(NAME, raw, vram)
-        if model is None:
-            unknown.add((raw, vram))
-        key = model or raw
-        models[key], raw_names[key] = model, raw_names[key] | {raw}
-        if vram is not None:
-            vrams[key].append(vram)
-        on_demand[key].append(per_gpu)
-        min_bid = _number(offer, "min_bid", path, origin, required=False)
-        if min_bid is not None and _plausible(min_bid / num_gpus):
-            interruptible[key].append(min_bid / num_gpus)
-        verification = offer.get("verification")
-        result.market_offers.append(MarketOffer(
-            provider=NAME, offer_id=offer_id,
-            machine_id=None if offer.get("machine_id") is None else str(offer["machine_id"]),
-            gpu_model=model, gpu_raw_name=raw, gpu_count=num_gpus, tier="on_demand",
-            usd_per_gpu_hour=per_gpu, usd_per_instance_hour=dph_base, vram_gb=vram,
-            reliability=_number(offer, "reliability2", path, origin, required=False)
-            or _number(offer, "reliability", path, origin, required=False),
-            verified=(verification == "verified") if isinstance(verification, str) else offer.get("verified"),
-            location=offer.get("geolocation") or None,
-        ))
+            raise ParseError(NAME, f"offers[{i}]", "expected an object", origin)
 
-    for raw, vram in sorted(unknown, key=lambda u: (u[0], u[1] or 0)):
-        result.warnings.append(unknown_name_warning(NAME, raw, vram))
-    for tier, groups in (("on_demand", on_demand), ("interruptible", interruptible)):
-        for key in sorted(groups):
-            prices = groups[key]
-            model = models[key]
-            vram = float(NOMINAL_VRAM_GB[model]) if model else (
-                percentile(vrams[key], 0.5) if vrams[key] else None)
-            p10 = percentile(prices, 0.10)
-            result.gpu_offers.append(GpuOffer(
-                provider=NAME, offering_key=f"{key}|{tier}", gpu_model=model,
-                gpu_raw_name=" / ".join(sorted(raw_names[key])), gpu_count=1, tier=tier,
-                usd_per_gpu_hour=p10, usd_per_instance_hour=p10, region=None, vram_gb=vram,
-                offer_count=len(prices), usd_per_gpu_hour_min=min(prices),
-                usd_per_gpu_hour_median=percentile(prices, 0.5),
-            ))
+    def col(key: str) -> list[Any]:
+        return [o.get(key) for o in offers]
+
+    def optional(key: str, *, minimum: float = 0.0) -> pa.Array:
+        return _finite_or_null(_numbers(col(key), key, origin, required=False), minimum=minimum)
+
+    ids = _texts(col("id"), "id", origin, required=True, ids=True)
+    names = _texts(col("gpu_name"), "gpu_name", origin, required=True)
+    count = _numbers(col("num_gpus"), "num_gpus", origin, required=True)
+    dph_base = _numbers(col("dph_base"), "dph_base", origin, required=True)
+    reliability = _finite_or_null(_numbers([o.get("reliability2", o.get("reliability")) for o in offers],
+                                           "reliability2", origin, required=False))
+    gpu_ram, min_bid, vcpus = optional("gpu_ram", minimum=1.0), optional("min_bid"), optional("cpu_cores_effective")
+    ram_mb, disk = optional("cpu_ram"), optional("disk_space")
+
+    for key, what in (("min_bid", "interruptible bids"),
+                      ("gpu_ram", "VRAM (models sold in several sizes stay unknown)")):
+        if all(key not in o for o in offers):
+            result.warnings.append(f"schema drift: no offer has '{key}'; {what} not recorded")
+    keep, per_gpu = _keep_mask(result, offers, ids, names, count, lambda n: pc.divide(dph_base, n))
+    kept = [o for o, k in zip(offers, keep.to_pylist(), strict=True) if k]
+    names, vram = names.filter(keep), pc.round(pc.divide(gpu_ram.filter(keep), 1024.0), 2)
+    n = len(kept)
+    result.market_offers = pa.table({
+        "provider": pa.array([NAME] * n, pa.string()),
+        "offer_id": ids.filter(keep),
+        "machine_id": pa.array([None if (m := o.get("machine_id")) is None or isinstance(m, bool) else str(m)
+                                for o in kept], pa.string()),
+        "gpu_model": _models(result, names, vram),
+        "gpu_raw_name": names,
+        "gpu_count": pc.cast(count.filter(keep), pa.int32()),
+        "tier": pa.array(["on_demand"] * n, pa.string()),
+        "usd_per_gpu_hour": per_gpu.filter(keep),
+        "usd_per_instance_hour": dph_base.filter(keep),
+        "vram_gb": vram,
+        "reliability": reliability.filter(keep),
+        "verified": pa.array([_verified(o) for o in kept], pa.bool_()),
+        "location": pa.array([p if isinstance(p := o.get("geolocation"), str) and p else None for o in kept],
+                             pa.string()),
+        "min_bid": min_bid.filter(keep),
+        "vcpus": vcpus.filter(keep),
+        "ram_gb": pc.round(pc.divide(ram_mb.filter(keep), 1024.0), 2),
+        "disk_gb": disk.filter(keep),
+    }, schema=MARKET_SCHEMA)
     return result
 
 
 SOURCE = Source(
     name=NAME,
     kind="gpu",
-    description="Vast.ai marketplace (keyless bundles search per GPU model): p10/min/median per GPU-hour + every offer",
+    description="Vast.ai marketplace (keyless bundles search, every rentable offer paged by id): every offer, "
+                "and per GPU model p10/min/median per GPU-hour",
     fetch=fetch,
     parse=parse,
     min_interval_s=6.0,

@@ -24,7 +24,7 @@ import duckdb
 from core.clock import utcnow
 from core.settings import ENV_VARS, LOCK_WAIT_RANGE, Settings, parse_number
 from warehouse.migrate import migrate, migration_files
-from warehouse.semantic import apply_semantic_layer, semantic_files, source_rank_macro
+from warehouse.semantic import apply_semantic_layer, generated_macros, semantic_files
 
 # One writer at a time inside this process too (flow tasks run in threads).
 _WRITE_LOCK = threading.RLock()
@@ -260,7 +260,7 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
 
 def semantic_fingerprint() -> str:
     """A hash of the semantic layer this code creates (generated macros + semantic/*.sql)."""
-    digest = hashlib.sha256(source_rank_macro().encode())
+    digest = hashlib.sha256("\n".join(generated_macros()).encode())
     for path in semantic_files():
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]

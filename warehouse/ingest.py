@@ -15,11 +15,12 @@ from pathlib import Path
 import duckdb
 
 from scrapers.base import Source
-from scrapers.errors import ParseError
+from scrapers.errors import ParseError, SourceRetired
 from scrapers.records import FetchFailure, ParseResult, RawPayload
 from warehouse import load
 from warehouse.archive import archive_payload
 from warehouse.db import transaction
+from warehouse.market import aggregate_market, providers_of
 
 
 @dataclass
@@ -73,7 +74,11 @@ def _record_failure(con: duckdb.DuckDBPyConnection, entry: load.FetchLogEntry) -
 def _parse(source: Source, item: RawPayload, entry: load.FetchLogEntry, origin: str) -> ParseResult | None:
     """Parse, recording a parse error (never raising) on the log entry."""
     try:
-        result = source.parse(item.body, ext=item.ext, origin=origin)
+        extra = {"url": item.url} if source.parse_takes_url else {}
+        result = source.parse(item.body, ext=item.ext, origin=origin, **extra)
+    except SourceRetired as exc:
+        entry.outcome, entry.error = "retired", str(exc.at(origin))
+        return None
     except ParseError as exc:
         entry.outcome, entry.error = "parse_error", str(exc.at(origin))
         return None
@@ -102,6 +107,7 @@ def ingest_payloads(
     archived = {id(item): archive_payload(raw_dir, item, observed_at=observed_at)
                 for item in items if isinstance(item, RawPayload)}
     summary = SourceSummary(source.name)
+    market: set[str] = set()  # providers whose marketplace offers this batch loaded
     with transaction(con):
         for item in items:
             if isinstance(item, FetchFailure):
@@ -138,6 +144,7 @@ def ingest_payloads(
             entry.warnings = result.warnings or None
             fetch_id = load.insert_fetch_log(con, entry)
             added = _load_records(con, source.name, result, observed_at, fetch_id)
+            market |= providers_of(result.market_offers)
             load.update_fetch_counts(con, fetch_id, added)
             summary.parsed += 1
             summary.added += added
@@ -145,6 +152,11 @@ def ingest_payloads(
             summary.warnings += result.warnings
             if entry.outcome == "empty":
                 summary.warnings.append(entry.error or "")
+        if market and summary.errors:
+            summary.warnings.append(f"{source.name}: per-model market statistics not computed for this load: "
+                                    "some pages failed, so the market was not read whole")
+        elif market:
+            summary.added += aggregate_market(con, observed_at, sorted(market))
     if summary.parsed and not summary.records and not summary.skipped:
         summary.errors.append(f"{source.name}: no records in any of {summary.parsed} payload(s) "
                               "(empty market or changed page?)")

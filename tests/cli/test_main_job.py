@@ -44,7 +44,7 @@ def ran(tmp_path_factory, cli):
 def test_offline_run_succeeds_and_prints_a_summary_for_every_source(ran):
     _, _, result = ran
     assert result.returncode == 0, result.stderr[-2000:]
-    for source in ("runpod", "vastai", "lambda", "openai_deprecations", "curated_sheet"):
+    for source in ("runpod", "vastai", "lambda", "skypilot_catalog", "openai_deprecations", "curated_sheet"):
         assert f"| {source} |" in result.stdout
     for step in ("publish", "reprice", "dbt", "alerts", "report", "republish"):
         assert f"| {step} | yes |" in result.stdout
@@ -59,11 +59,19 @@ def test_the_runs_own_lines_are_dated_and_the_summary_is_printed_once(ran):
     assert (result.stdout + result.stderr).count("# pricewatch daily run") == 1
 
 
-def test_after_the_run_sql_shows_all_three_gpu_providers(ran, cli):
+def test_after_the_run_the_gpu_market_spans_15_providers_and_50_models_each_row_with_its_source(ran, cli):
     _, env, _ = ran
-    result = cli("sql", "select provider, count(*) as n from gpu_price_history group by 1 order by 1",
-                 "--format", "json", env=env)
-    assert [row["provider"] for row in json.loads(result.stdout)] == ["lambda", "runpod", "vastai"]
+    result = cli("sql", "select count(distinct provider) as providers, count(distinct gpu_model) as models, "
+                        "count(*) filter (where source is null or provider is null) as unlabelled "
+                        "from gpu_prices_latest", "--format", "json", env=env)
+    [row] = json.loads(result.stdout)
+    assert row["providers"] >= 15 and row["models"] >= 50 and row["unlabelled"] == 0
+
+
+def test_after_the_run_the_providers_own_collectors_and_the_catalogue_are_both_there(ran, cli):
+    _, env, _ = ran
+    result = cli("sql", "select distinct source from gpu_price_history order by 1", "--format", "json", env=env)
+    assert [row["source"] for row in json.loads(result.stdout)] == ["lambda", "runpod", "skypilot_catalog", "vastai"]
 
 
 def test_after_the_run_scenarios_lists_the_catalogue_with_cheapest_routes(ran, cli):
@@ -117,8 +125,9 @@ def test_with_no_provider_reachable_the_run_falls_back_and_exits_3_keeping_the_l
     assert "Live attempt before the fallback" in result.stdout
     assert "| runpod | runpod: could not fetch https://api.runpod.io/graphql: connection failed" in result.stdout
     assert "exit code 3" in result.stderr.splitlines()[-1]
-    with read_connection(tmp_path / "pw.duckdb") as con:  # the offline demo history is there
-        assert con.execute("select count(distinct provider) from gpu_price_history").fetchone()[0] == 3
+    with read_connection(tmp_path / "pw.duckdb") as con:  # the offline demo history is there: the three
+        # direct GPU sources and the SkyPilot catalogue's clouds (issue #12: at least 15 providers)
+        assert con.execute("select count(distinct provider) from gpu_price_history").fetchone()[0] >= 15
 
 
 def test_make_run_treats_the_offline_fallback_as_a_demo_with_a_warning(tmp_path):

@@ -49,10 +49,10 @@ def _hold(path: Path, seconds: float = 60) -> subprocess.Popen:
     return holder
 
 
-def _count(path: Path) -> int:
+def _count(path: Path, where: str = "true") -> int:
     con = duckdb.connect(str(path), read_only=True)
     try:
-        return int(con.execute("select count(*) from gpu_price_history").fetchone()[0])
+        return int(con.execute(f"select count(*) from gpu_price_history where {where}").fetchone()[0])
     finally:
         con.close()
 
@@ -72,8 +72,10 @@ def test_a_reader_holding_the_published_copy_for_a_whole_write_makes_no_write_st
     assert migrated.returncode == 0, migrated.stderr
     assert len(seen) > 10 and "ERROR" not in seen  # it kept querying the whole time ...
     assert set(seen) == {"2"}  # ... its own snapshot, undisturbed
-    # the bundled snapshots: RunPod 152 + Lambda 38 + Vast.ai 2 GPU rows (see test_replay_cli)
-    assert _count(settings.published_db) == 2 + 152 + 38 + 2
+    # the bundled snapshots: RunPod 152 + Lambda 38 + Vast.ai 2 GPU rows (see test_replay_cli), plus the
+    # SkyPilot catalogue's rows: the published copy holds what the warehouse holds
+    assert _count(settings.published_db, "source <> 'skypilot_catalog'") == 2 + 152 + 38 + 2
+    assert _count(settings.published_db) == _count(settings.db_path) > 2 + 152 + 38 + 2
 
 
 def test_writers_wait_for_the_lock_and_go_on_when_it_is_released(cli, settings):

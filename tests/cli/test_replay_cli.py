@@ -6,13 +6,13 @@ import json
 from core.paths import BUNDLED_SNAPSHOTS
 
 
-def test_replaying_the_bundled_snapshots_gives_all_three_gpu_providers(cli, settings):
+def test_replaying_the_bundled_snapshots_gives_every_gpu_source(cli, settings):
     env = {"PRICEWATCH_DATA_DIR": str(settings.data_dir)}
     replayed = cli("replay", str(BUNDLED_SNAPSHOTS), "--db", str(settings.db_path), "--quiet", "--init", env=env)
     assert replayed.returncode == 0, replayed.stderr
-    result = cli("sql", "select provider, count(*) as n from gpu_price_history group by 1 order by 1",
+    result = cli("sql", "select source, count(*) as n from gpu_price_history group by 1 order by 1",
                  "--format", "json", "--db", str(settings.db_path))
-    assert [r["provider"] for r in json.loads(result.stdout)] == ["lambda", "runpod", "vastai"]
+    assert [r["source"] for r in json.loads(result.stdout)] == ["lambda", "runpod", "skypilot_catalog", "vastai"]
 
 
 def test_replay_prints_progress_per_batch_a_summary_table_and_exits_1_when_a_file_failed(cli, settings, tmp_path):

@@ -92,10 +92,10 @@ def test_is_current_is_judged_per_provider(settings):
 def test_a_column_added_to_the_history_later_reaches_latest_with_its_values(settings):
     with write_connection(settings.db_path) as con:
         load_gpu_offers(con, [offer("a", 2.0)], DAY1, 1)
-        con.execute("ALTER TABLE gpu_observations ADD COLUMN stock VARCHAR")  # as a later migration would
-        con.execute("UPDATE gpu_observations SET stock = 'low'")
+        con.execute("ALTER TABLE gpu_observations ADD COLUMN later_note VARCHAR")  # as a later migration would
+        con.execute("UPDATE gpu_observations SET later_note = 'low'")
         load_gpu_offers(con, [offer("b", 3.0)], DAY2, 2)
-        assert rows(con, "SELECT offering_key, stock FROM gpu_observations_latest ORDER BY 1") == [
+        assert rows(con, "SELECT offering_key, later_note FROM gpu_observations_latest ORDER BY 1") == [
             ("a", "low"), ("b", None)]
 
 

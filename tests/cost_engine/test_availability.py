@@ -11,10 +11,10 @@ from datetime import date, datetime
 
 from cost_engine.availability import event_covers, scenarios_affected, scope_applies
 from cost_engine.catalogue import load_catalogue
-from cost_engine.policy import default_policy
 from cost_engine.pricing import price_scenario
 from cost_engine.snapshot import Event
 from tests.cost_engine.ce_snapshots import AS_OF, gpu_price, snapshot, token_obs
+from warehouse.policy import default_policy
 
 CATALOGUE = load_catalogue()
 OPENAI_MINI = [token_obs("openai", "gpt-4o-mini-2024-07-18", "sft_full", "training_per_1m_tokens", 3.0)]

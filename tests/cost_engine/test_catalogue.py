@@ -14,7 +14,7 @@ SEEDS = ("000_91dabb329c97c9de.txt", "001_17b199f7883ecf40.txt", "002_bd41a64811
 
 
 def test_catalogue_is_versioned():
-    assert CATALOGUE.version == 3
+    assert CATALOGUE.version == 4
 
 
 def test_the_four_standard_scenarios_of_article_000_have_their_cost_layers():

@@ -27,8 +27,11 @@ def db(settings):
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    """The console script; an argument ``env:NAME=VALUE`` sets an environment variable instead."""
     env = {**os.environ, "PRICEWATCH_COST_POLICY": ""}
-    return subprocess.run([str(PRICEWATCH), *args], capture_output=True, text=True, timeout=120, env=env)
+    env.update(a[4:].split("=", 1) for a in args if a.startswith("env:"))  # type: ignore[misc]
+    argv = [a for a in args if not a.startswith("env:")]
+    return subprocess.run([str(PRICEWATCH), *argv], capture_output=True, text=True, timeout=120, env=env)
 
 
 def _with(args: list[str], option: str, value: str) -> list[str]:
@@ -41,32 +44,43 @@ def _with(args: list[str], option: str, value: str) -> list[str]:
 
 
 CASES = [
-    # (command and arguments, what the one-line error must name)
-    (["estimate", *_with(JOB, "--params", "0")], ["'0'", "from 1e+06 to 1e+13"]),
-    (["estimate", *_with(JOB, "--params", "-7e9")], ["'-7e9'", "from 1e+06 to 1e+13"]),
-    (["estimate", *_with(JOB, "--params", "nan")], ["'nan'", "finite number"]),
-    (["estimate", *_with(JOB, "--params", "inf")], ["'inf'", "finite number"]),
-    (["estimate", *_with(JOB, "--seq-len", "0")], ["'0'", "from 16 to 1.04858e+06"]),
-    (["estimate", *_with(JOB, "--seq-len", "nan")], ["'nan'", "whole number"]),
-    (["estimate", *_with(JOB, "--seq-len", "-4096")], ["'-4096'", "whole number"]),
-    (["estimate", *_with(JOB, "--runs", "-2")], ["'-2'", "from 1 to 1000"]),
-    (["estimate", *_with(JOB, "--epochs", "inf")], ["'inf'", "from 0.01 to 1000"]),
-    (["estimate", *_with(JOB, "--tokens-per-example", "0")], ["'0'", "from 1 to 1e+07"]),
+    # (command and arguments, what the one-line error must name). The option errors come from the
+    # shared validators of pricewatch.cli_common (Number, DAY, Choice, PRICE_AGES): the same words
+    # as every other command's, "<value> is out of range; valid: <low> to <high> (<kind>)".
+    (["estimate", *_with(JOB, "--params", "0")], ["'--params'", "0 is out of range", "valid: 1e+06 to 1e+13"]),
+    (["estimate", *_with(JOB, "--params", "-7e9")], ["-7e9 is out of range", "valid: 1e+06 to 1e+13"]),
+    (["estimate", *_with(JOB, "--params", "nan")], ["nan is out of range", "finite number"]),
+    (["estimate", *_with(JOB, "--params", "inf")], ["inf is out of range", "finite number"]),
+    (["estimate", *_with(JOB, "--seq-len", "0")], ["0 is out of range", "valid: 16 to 1.04858e+06"]),
+    (["estimate", *_with(JOB, "--seq-len", "nan")], ["nan is out of range", "whole number"]),
+    (["estimate", *_with(JOB, "--seq-len", "-4096")], ["-4096 is out of range", "whole number"]),
+    (["estimate", *_with(JOB, "--seq-len", "2048.5")], ["'2048.5' is not a whole number"]),
+    (["estimate", *_with(JOB, "--runs", "-2")], ["-2 is out of range", "valid: 1 to 1000"]),
+    (["estimate", *_with(JOB, "--epochs", "inf")], ["inf is out of range", "valid: 0.01 to 1000"]),
+    (["estimate", *_with(JOB, "--tokens-per-example", "0")], ["0 is out of range", "valid: 1 to 1e+07"]),
     (["estimate", *_with(JOB, "--route", "gpu:A100 SXM 80GB:1:runpod:premium")],
      ["tier 'premium' is not one of on_demand", "valid forms:"]),
     (["estimate", *_with(JOB, "--route", "gpu:A100 SXM 80GB:-1")], ["GPU count -1 must be from 1 to 64"]),
-    (["estimate", *JOB, "--as-of", "9999-12-31"], ["9999-12-31", "from 2000-01-01 to 2099-12-31"]),
+    (["estimate", *JOB, "--as-of", "9999-12-31"], ["9999-12-31 is out of range", "valid: 2000-01-01 to 2099-12-31"]),
     (["estimate", *JOB, "--price-override", "gpu:H100=-1"], ["'gpu:H100=-1'", "above 0 and at most 100"]),
     (["estimate", *JOB, "--max-price-age", "gpu_provider=abc"], ["gpu_provider='abc'", "from 0 to 3650"]),
-    (["estimate", *JOB, "--spot-allowance", "2"], ["'2'", "from 0 to 1"]),
-    (["estimate", *JOB, "--customer-profile", "vip"], ["'vip'", "'new', 'inactive', 'active'"]),
-    (["scenarios", "--as-of", "0001-01-01"], ["0001-01-01", "from 2000-01-01 to 2099-12-31"]),
+    (["estimate", *JOB, "--max-price-age", "gpu=7"], ["'gpu' is not one of gpu_marketplace"]),
+    (["estimate", *JOB, "--spot-allowance", "2"], ["2 is out of range", "valid: 0 to 1"]),
+    (["estimate", *JOB, "--customer-profile", "vip"], ["'vip' is not a customer profile",
+                                                       "valid: new, inactive, active"]),
+    (["estimate", *JOB, "--customer-profile", "actve"], ["did you mean 'active'?"]),
+    (["estimate", *JOB, "--min-ram-gb", "-1"], ["-1 is out of range"]),
+    (["scenarios", "--as-of", "0001-01-01"], ["0001-01-01 is out of range", "valid: 2000-01-01 to 2099-12-31"]),
     (["scenarios", "--as-of", "2026-13-45"], ["'2026-13-45' is not a date", "YYYY-MM-DD"]),
     (["scenarios", "--scenario", "no_such_scenario"], ["no scenario 'no_such_scenario'", "weekend_lora_7b"]),
-    (["reprice", "--from", "1900-01-01"], ["1900-01-01", "from 2000-01-01 to 2099-12-31"]),
+    (["reprice", "--from", "1900-01-01"], ["1900-01-01 is out of range", "valid: 2000-01-01 to 2099-12-31"]),
     (["reprice", "--from", "2020-01-01"], ["--from 2020-01-01 is before the first observation",
                                            "valid range 2026-06-01 to 2026-06-01"]),
     (["reprice", "--from", "2026-06-02", "--to", "2026-06-01"], ["--to 2026-06-01 is before --from 2026-06-02"]),
+    # A bad cost setting is one line too, naming the variable (core.settings, as every setting).
+    (["estimate", *JOB, "env:PRICEWATCH_CUSTOMER_PROFILE=vip"], ["PRICEWATCH_CUSTOMER_PROFILE='vip'"]),
+    (["scenarios", "env:PRICEWATCH_MAX_PRICE_AGE=gpu_provider=-3"], ["PRICEWATCH_MAX_PRICE_AGE",
+                                                                    "gpu_provider='-3'"]),
 ]
 
 

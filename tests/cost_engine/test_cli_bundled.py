@@ -1,6 +1,7 @@
 """`pricewatch estimate` and `scenarios` on the bundled offline history (issue #11 items 2, 4, 5, 7).
 
-Prices (snapshots/SOURCES.md): Lambda 2026-09-20 (GH200 1x $2.29, H100 SXM 1x $4.29), OpenAI
+Prices (snapshots/SOURCES.md): Lambda 2026-09-20 (GH200 1x $2.29, H100 SXM 1x $4.29), SkyPilot's
+catalogue stamped 2026-10-01 (vast.csv line 17: one RTX 6000 Ada at $0.37/h on demand), OpenAI
 pricing 2026-08-05 (gpt-4o fine-tuning $25/1M training tokens), Vertex 2026-08-21 (gemini-2.5-flash
 $5/1M); events: openai_deprecations 2026-08-20 (the fine-tuning wind-down), Vertex model
 versions 2026-08-21 (gemini-2.5-flash retires 2026-10-20).
@@ -39,10 +40,14 @@ def test_estimate_route_all_lists_every_route_that_fits_usable_ones_cheapest_fir
     assert mids == sorted(mids) and len(usable) >= 5
     assert routes[0]["cheapest"] and [r["route"] for r in routes if r["cheapest"]] == [routes[0]["route"]]
     first = routes[0]
-    assert first["route"] == "gpu:GH200 96GB:1:lambda:on_demand" and first["usd_per_hour"] == 2.29
     assert {"wall_hours_per_run", "gpu_hours_per_run", "cost_per_epoch", "effective_usd_per_gpu_hour", "provider",
             "tier", "spot", "basis", "observed_at", "layers", "provenance"} <= set(first)
-    assert first["basis"] == "provider page" and first["observed_at"] == "2026-09-20"
+    # Today's cheapest, by hand: 61.44M / 0.96 × 4 × 7e9 / (364e12 × 0.30 × 0.96) = 17,094.0 s = 4.74834 h
+    # + 0.375 h = 5.12334 h × $0.37 = $1.8956 (one run), on vast.csv line 17's RTX 6000 Ada.
+    assert first["route"] == "gpu:RTX 6000 Ada 48GB:1:vastai:on_demand" and first["usd_per_hour"] == 0.37
+    wall = 61.44e6 / 0.96 * 4 * 7e9 / (364e12 * 0.30 * 0.96) / 3600 + 0.375
+    assert first["total"]["usd_mid"] == pytest.approx(wall * 0.37, rel=1e-6)
+    assert first["basis"] == "multi-cloud catalogue" and first["observed_at"] == "2026-10-01"
     # Routes in the old shape are still there: route, available, reason, layers per name.
     assert first["available"] is True and "compute" in first["layers"]
 
@@ -65,9 +70,9 @@ def test_the_same_question_has_one_answer(bundled):
                           "SELECT cheapest_route, usd_mid FROM scenario_cost_trend WHERE as_of = '2026-10-08' "
                           "AND scenario = 'weekend_lora_7b' AND layer = 'total'").stdout)[0]
     estimate = _json(bundled, "estimate", *WEEKEND, "--route", "gpu:any:1", "--as-of", "2026-10-08")[0]
-    assert scenario["cheapest_route"] == sql["cheapest_route"] == "gpu:GH200 96GB:1"
+    assert scenario["cheapest_route"] == sql["cheapest_route"] == "gpu:RTX 6000 Ada 48GB:1"
     assert scenario["usd_mid"] == pytest.approx(WEEKEND_MID) and sql["usd_mid"] == pytest.approx(WEEKEND_MID)
-    assert estimate["route"] == "gpu:GH200 96GB:1:lambda:on_demand"
+    assert estimate["route"] == "gpu:RTX 6000 Ada 48GB:1:vastai:on_demand"
     assert estimate["total"]["usd_mid"] == pytest.approx(WEEKEND_MID)
 
 
@@ -123,3 +128,20 @@ def test_scenario_detail_tells_a_closed_route_the_cheapest_open_one(bundled):
     assert vertex["status"] == "unavailable"
     assert "vertex names gemini-3.1-flash-lite as the replacement" in vertex["reason"]
     assert "cheapest open route: hosted:together:llama-3.1-8b ($0.72)" in vertex["reason"]
+
+
+def test_route_all_names_the_offered_gpus_it_cannot_price(bundled):
+    result = _run(bundled, "estimate", *JOB, "--route", "all", "--format", "json")
+    note = next(line for line in result.stderr.splitlines() if line.startswith("note: offered but not priced"))
+    assert "B300 288GB" in note and "RTX A5000 24GB" in note          # offered in the catalogue, no spec
+    assert "RTX 6000 Ada 48GB" not in note
+
+
+def test_min_ram_skips_instances_known_to_be_too_small(bundled):
+    # primeintellect.csv "primecompute__8xH100_80GB__104__752": 8x H100 with 752 GB of RAM.
+    routes = _json(bundled, "estimate", "--params", "7e9", "--method", "lora", "--examples", "1000",
+                   "--tokens-per-example", "500", "--route", "gpu:H100 SXM 80GB:8:primeintellect",
+                   "--min-ram-gb", "800", "--as-of", "2026-10-08")
+    used = {p["offering"] for r in routes for p in r["provenance"]}
+    assert used and not any("752" in o for o in used)
+    assert all(p["ram_gb"] >= 800 for r in routes for p in r["provenance"])

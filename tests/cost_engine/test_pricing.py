@@ -158,3 +158,31 @@ def test_training_time_and_serving_are_computed_once_per_scenario(monkeypatch):
                                          "gpu:H100 SXM 80GB:1:runpod:community"]
     assert calls == {"time": 2, "serving": 1}   # (A100, 2) and (H100, 1)
     assert len({id(r.layers["serving"]) for r in routes}) == 1
+
+
+# ---------------------------------------------------------------- availability and instance shape (issue #12)
+
+
+def test_the_70b_full_fine_tune_skips_instances_with_too_little_ram_and_flags_unstated_ones():
+    # route_full_70b_8xh100 needs >= 847 GB of instance RAM (catalogue.yaml: CPU optimizer offload,
+    # 70.6e9 × 12 B). Bundled catalogue rows (snapshots/skypilot_catalog/2026-10-01T000000Z__*.csv):
+    # primeintellect 8x H100 752 GB $2.50/GPU-h, nebius 8x H100 1,600 GB $2.95; gcp 8x H100 spot
+    # $1.3369 without a RAM column.
+    small = replace(gpu_price("primeintellect", H100, "on_demand", 2.50, count=8), extra={"ram_gb": 752.0})
+    large = replace(gpu_price("nebius", H100, "on_demand", 2.95, count=8), extra={"ram_gb": 1600.0})
+    route = _routes("route_full_70b_8xh100", snapshot(gpu=[small, large]))["gpu:H100 SXM 80GB:8"]
+    assert route.summary["provider"] == "nebius" and route.status == "available"
+    assert route.layers["compute"].inputs["instance_needs"] == {"min_ram_gb": 847.0, "min_disk_gb": None}
+    unstated = _routes("route_full_70b_8xh100", snapshot(gpu=[gpu_price("gcp", H100, "spot", 1.3369, count=8)]))[
+        "gpu:H100 SXM 80GB:8"]
+    assert unstated.status == "available" and unstated.provenance[0]["shape_unknown"] == ["ram_gb"]
+    assert "gcp does not state the instance's RAM; the job needs RAM >= 847 GB" in unstated.reason
+    only_small = _routes("route_full_70b_8xh100", snapshot(gpu=[small]))["gpu:H100 SXM 80GB:8"]
+    assert only_small.status == "unpriced" and "with RAM >= 847 GB" in only_small.reason
+
+
+def test_a_sold_out_offer_is_not_priced():
+    # A RunPod v2 answer with stock "none" for the secure tier (available = false).
+    gone = replace(gpu_price("runpod", A100, "secure", 2.21), extra={"available": False, "stock": "none"})
+    route = _routes("route_qlora_8b_1xa100", snapshot(gpu=[gone]))["gpu:A100 SXM 80GB:1"]
+    assert route.status == "unpriced" and "no offer of 1 or more A100 SXM 80GB GPUs" in route.reason

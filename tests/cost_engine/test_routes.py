@@ -9,14 +9,15 @@ from cost_engine.routes import RouteError, parse_pattern, parse_route, resolve_g
 def test_aliases_name_every_matching_canonical_gpu():
     assert resolve_gpu("H100") == ("H100 NVL 94GB", "H100 PCIe 80GB", "H100 SXM 80GB")
     assert resolve_gpu("A100-80G") == ("A100 PCIe 80GB", "A100 SXM 80GB")
-    assert resolve_gpu("4090") == ("RTX 4090 24GB",)
+    assert resolve_gpu("4090") == ("RTX 4090 24GB", "RTX 4090 48GB")   # the 48 GB re-boarded card too
+    assert resolve_gpu("4090-24G") == ("RTX 4090 24GB",)
     assert resolve_gpu("A10") == ("A10 24GB",)           # a word, not a prefix: A10 is not A100
     assert resolve_gpu("L40S") == ("L40S 48GB",)
     assert resolve_gpu("H10") == ()
 
 
 def test_one_alias_match_is_a_route_several_are_a_pattern():
-    assert parse_pattern("gpu:4090:1").spec.name == "gpu:RTX 4090 24GB:1"
+    assert parse_pattern("gpu:4090-24G:1").spec.name == "gpu:RTX 4090 24GB:1"
     pattern = parse_pattern("gpu:H100:2")
     assert pattern.kind == "gpus" and pattern.count == 2 and len(pattern.gpus) == 3
 

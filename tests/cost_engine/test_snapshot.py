@@ -11,9 +11,9 @@ from datetime import datetime
 
 import pytest
 
-from cost_engine.policy import default_policy
-from cost_engine.snapshot import bucket_range, choose_offer, find_token_price, in_bucket, model_matches
+from cost_engine.snapshot import ShapeNeeds, bucket_range, choose_offer, find_token_price, in_bucket, model_matches
 from tests.cost_engine.ce_snapshots import gpu_price, snapshot, token_obs
+from warehouse.policy import default_policy
 
 OLD = datetime(2026, 3, 1)     # 92 days before AS_OF: stale for GPU providers (30 d) and token pages (90 d)
 H100 = "H100 SXM 80GB"
@@ -119,13 +119,60 @@ def test_a_commitment_tier_is_priced_when_named():
     assert choose_offer(snap, H100, 1, tiers=["reserved_1m", "secure"]).price.tier == "reserved_1m"
 
 
-def test_an_offering_flagged_unavailable_is_skipped_only_when_the_policy_says_so():
-    gone = replace(gpu_price("runpod", H100, "secure", 2.69), extra={"available": False, "stock": 0})
+def test_a_spot_offer_is_preferred_only_when_cheaper_after_the_interruption_allowance():
+    # warehouse/policy.yaml: spot_interruption_allowance 0.15. Illustrative prices around the bundled
+    # catalogue's H100 SXM (verda spot $0.8015, hyperbolic on demand $1.29 per GPU-hour):
+    # $1.00 spot = $1.15 per hour of work > $1.10 on demand.
+    on_demand = gpu_price("hyperbolic", H100, "on_demand", 1.10)
+    assert choose_offer(snapshot(gpu=[gpu_price("verda", H100, "spot", 1.00), on_demand]), H100, 1).price.tier == \
+        "on_demand"
+    # $0.90 spot = $1.035 per hour of work < $1.10.
+    assert choose_offer(snapshot(gpu=[gpu_price("verda", H100, "spot", 0.90), on_demand]), H100, 1).price.tier == "spot"
+
+
+def test_an_offering_its_source_marks_sold_out_is_not_used():
+    # warehouse/policy.yaml: skip_unavailable_offers: true
+    gone = replace(gpu_price("runpod", H100, "secure", 2.69), extra={"available": False, "stock": "none"})
     there = gpu_price("lambda", H100, "on_demand", 4.29)
-    snap = snapshot(gpu=[gone, there])
-    assert choose_offer(snap, H100, 1).price.provider == "runpod"       # default: the flag is not wired
-    snap.policy = replace(default_policy(), skip_unavailable_offers=True)
-    assert choose_offer(snap, H100, 1).price.provider == "lambda"
+    assert choose_offer(snapshot(gpu=[gone, there]), H100, 1).price.provider == "lambda"
+
+
+def test_an_offering_whose_source_does_not_say_is_usable():
+    unknown = replace(gpu_price("runpod", H100, "secure", 2.69), extra={"available": None})
+    there = gpu_price("lambda", H100, "on_demand", 4.29)
+    assert choose_offer(snapshot(gpu=[unknown, there]), H100, 1).price.provider == "runpod"
+
+
+def test_sold_out_offerings_are_used_when_the_policy_switch_is_off():
+    gone = replace(gpu_price("runpod", H100, "secure", 2.69), extra={"available": False})
+    snap = snapshot(gpu=[gone, gpu_price("lambda", H100, "on_demand", 4.29)])
+    snap.policy = replace(default_policy(), skip_unavailable_offers=False)
+    assert choose_offer(snap, H100, 1).price.provider == "runpod"
+
+
+def test_an_instance_with_less_ram_or_disk_than_the_job_needs_is_not_used():
+    # snapshots/skypilot_catalog/2026-10-01T000000Z__primeintellect.csv / __nebius.csv 8x H100 rows
+    small = replace(gpu_price("primeintellect", H100, "on_demand", 2.50, count=8), extra={"ram_gb": 752.0})
+    large = replace(gpu_price("nebius", H100, "on_demand", 2.95, count=8), extra={"ram_gb": 1600.0})
+    snap = snapshot(gpu=[small, large])
+    assert choose_offer(snap, H100, 8).price.provider == "primeintellect"             # no need stated
+    assert choose_offer(snap, H100, 8, needs=ShapeNeeds(min_ram_gb=847)).price.provider == "nebius"
+    disk = replace(large, extra={"ram_gb": 1600.0, "disk_gb": 500.0})
+    assert choose_offer(snapshot(gpu=[disk]), H100, 8, needs=ShapeNeeds(min_disk_gb=1000)) is None
+
+
+def test_an_instance_whose_source_does_not_state_its_ram_is_used_and_flagged():
+    unstated = gpu_price("gcp", H100, "spot", 1.34, count=8)
+    offer = choose_offer(snapshot(gpu=[unstated]), H100, 8, needs=ShapeNeeds(min_ram_gb=847))
+    assert offer.price.provider == "gcp" and offer.shape_unknown == ("ram_gb",)
+
+
+def test_a_per_gpu_pod_scaled_past_its_listed_size_has_unknown_ram():
+    # RunPod's 1-GPU row with 62 GB rents a 4-GPU pod: its RAM at that size is not published.
+    pod = replace(gpu_price("runpod", H100, "secure", 2.69), extra={"ram_gb": 62.0})
+    offer = choose_offer(snapshot(gpu=[pod]), H100, 4, needs=ShapeNeeds(min_ram_gb=200))
+    assert offer.gpus_rented == 4 and offer.shape_unknown == ("ram_gb",)
+    assert choose_offer(snapshot(gpu=[pod]), H100, 1, needs=ShapeNeeds(min_ram_gb=200)) is None
 
 
 # ---------------------------------------------------------------- token prices

@@ -17,7 +17,7 @@ def test_alerts_lists_alerts_as_json_since_a_date(settings, replay_days, drift):
                                        "--since", "2025-06-23"])
 
     assert result.exit_code == 0, result.output
-    assert sorted(a["rule"] for a in json.loads(result.output)) == [
+    assert sorted(a["rule"] for a in json.loads(result.stdout)) == [
         "gpu_cheapest_price_change", "h100_price_drop"]  # gpu_price_change defers to h100_price_drop
     later = CliRunner().invoke(main, ["alerts", "--db", str(settings.db_path), "--since", "2025-07-01"])
     assert "(0 rows)" in later.output
@@ -31,7 +31,7 @@ def test_alerts_state_filter_lists_only_that_state(settings, replay_days, drift)
         result = CliRunner().invoke(main, ["alerts", "--db", str(settings.db_path), "--format", "json",
                                            "--state", state])
         assert result.exit_code == 0, result.output
-        return sorted({(a["rule"], a["state"]) for a in json.loads(result.output)})
+        return sorted({(a["rule"], a["state"]) for a in json.loads(result.stdout)})
 
     assert states("resolved") == [("suspect_price_jump", "resolved")]
     assert ("suspect_price_jump", "resolved") not in states("open") and states("open")

@@ -17,9 +17,9 @@ from warehouse.db import read_connection
 
 pytestmark = pytest.mark.slow
 
-ALL_PROVIDERS = {"runpod", "vastai", "lambda"}
-NETWORK_SOURCES = {"runpod", "vastai", "lambda", "openai_pricing", "openai_deprecations", "together_pricing",
-                   "fireworks_pricing", "vertex_pricing", "litellm", "openrouter"}
+ALL_PROVIDERS = {"runpod", "vastai", "lambda", "skypilot_catalog"}  # the GPU sources (collectors)
+NETWORK_SOURCES = {"runpod", "vastai", "lambda", "skypilot_catalog", "openai_pricing", "openai_deprecations",
+                   "together_pricing", "fireworks_pricing", "vertex_pricing", "litellm", "openrouter"}
 
 
 def providers_mock() -> respx.MockRouter:
@@ -32,7 +32,7 @@ def providers_mock() -> respx.MockRouter:
 
 def provider_counts(settings) -> dict[str, int]:
     with read_connection(settings.db_path) as con:
-        return dict(con.execute("SELECT provider, count(*) FROM gpu_price_history GROUP BY 1").fetchall())
+        return dict(con.execute("SELECT source, count(*) FROM gpu_price_history GROUP BY 1").fetchall())
 
 
 def run_flow(**parameters):

@@ -134,6 +134,103 @@ def test_api_cpu_instances_are_skipped_and_twin_instance_types_keep_apart():
     assert offers["8x V100 16GB (gpu_8x_v100_n)|on_demand"].gpu_raw_name == "gpu_8x_v100_n"
 
 
+def test_api_capacity_says_where_an_instance_type_can_be_rented_now():
+    # gpu_8x_v100: "regions_with_capacity_available": [{"name": "europe-central-1"}, {"name": "asia-south-1"}]
+    offer = by_key(lambdalabs.parse(gpu_fixture(API), ext="json"))["8x V100 16GB|on_demand"]
+    assert (offer.available, offer.available_in) == (True, "asia-south-1,europe-central-1")
+
+
+def test_an_empty_capacity_list_means_sold_out_not_gone():
+    doc = json.loads(gpu_fixture(API))
+    doc["data"]["gpu_8x_v100"]["regions_with_capacity_available"] = []
+    offer = by_key(lambdalabs.parse(json.dumps(doc).encode(), ext="json"))["8x V100 16GB|on_demand"]
+    assert (offer.available, offer.available_in, offer.usd_per_gpu_hour) == (False, None, 0.79)
+
+
+def test_without_a_capacity_list_nothing_is_said():
+    doc = json.loads(gpu_fixture(API))
+    del doc["data"]["gpu_8x_v100"]["regions_with_capacity_available"]
+    offer = by_key(lambdalabs.parse(json.dumps(doc).encode(), ext="json"))["8x V100 16GB|on_demand"]
+    assert (offer.available, offer.available_in) == (None, None)
+
+
+def test_an_api_answer_without_any_capacity_list_warns_of_schema_drift():
+    doc = json.loads(gpu_fixture(API))
+    for entry in doc["data"].values():
+        del entry["regions_with_capacity_available"]
+    result = lambdalabs.parse(json.dumps(doc).encode(), ext="json")
+    assert "schema drift: no instance type has 'regions_with_capacity_available'; availability not recorded" \
+        in result.warnings
+
+
+def test_api_instance_shape_is_kept():
+    # gpu_8x_v100: "specs": {"vcpus": 92, "memory_gib": 448, "gpus": 8} (no storage_gib in this file)
+    offer = by_key(lambdalabs.parse(gpu_fixture(API), ext="json"))["8x V100 16GB|on_demand"]
+    assert (offer.vcpus, offer.ram_gb, offer.disk_gb) == (92.0, 448.0, None)
+
+
+def test_page_instance_shape_is_kept_in_gb():
+    # 8x H100 SXM row of the 2026-09-20 transcript: 208 vCPUs, 1800 GiB RAM, 22 TiB SSD
+    offer = by_key(page(SEP))["8x H100 SXM 80GB|on_demand"]
+    assert (offer.vcpus, offer.ram_gb, offer.disk_gb) == (208.0, 1800.0, 22 * 1024.0)
+
+
+@pytest.mark.parametrize("cents", [float("nan"), float("inf"), "3192", True])
+def test_api_price_that_is_not_a_finite_number_is_a_parse_error(cents):
+    doc = json.loads(gpu_fixture(API))
+    doc["data"]["gpu_8x_v100"]["instance_type"]["price_cents_per_hour"] = cents
+    with pytest.raises(ParseError) as err:
+        lambdalabs.parse(json.dumps(doc).encode(), ext="json")
+    assert err.value.field == "data.gpu_8x_v100.instance_type.price_cents_per_hour"
+
+
+def test_api_huge_integer_price_is_a_parse_error_not_an_overflow():
+    body = gpu_fixture(API).replace(b'"price_cents_per_hour": 632', b'"price_cents_per_hour": 1' + b"0" * 400, 1)
+    with pytest.raises(ParseError) as err:
+        lambdalabs.parse(body, ext="json")
+    assert "too large" in err.value.message
+
+
+@pytest.mark.parametrize("cents", [1e12, -632, 0])
+def test_api_price_that_is_not_plausible_is_skipped_with_a_warning(cents):
+    doc = json.loads(gpu_fixture(API))
+    doc["data"]["gpu_8x_v100"]["instance_type"]["price_cents_per_hour"] = cents
+    result = lambdalabs.parse(json.dumps(doc).encode(), ext="json")
+    assert "gpu_8x_v100" not in {o.gpu_raw_name for o in result.gpu_offers}
+    assert any("gpu_8x_v100:" in w and "not plausible" in w for w in result.warnings)
+
+
+@pytest.mark.parametrize("gpus", [-5, 2.5, 4096])
+def test_api_gpu_count_that_is_not_a_whole_positive_number_is_a_parse_error(gpus):
+    doc = json.loads(gpu_fixture(API))
+    doc["data"]["gpu_8x_v100"]["instance_type"]["specs"]["gpus"] = gpus
+    with pytest.raises(ParseError) as err:
+        lambdalabs.parse(json.dumps(doc).encode(), ext="json")
+    assert err.value.field == "data.gpu_8x_v100.instance_type.specs.gpus"
+
+
+@pytest.mark.parametrize(("cell", "why"), [("inf", "no price"), ("1e11", "not plausible"), ("0", "not plausible"),
+                                           ("-5", "not plausible")])
+def test_page_price_that_is_not_plausible_never_passes(cell, why):
+    html = gpu_fixture(SEP).replace(b'PRICE/GPU/HR*">$3.99<', f'PRICE/GPU/HR*">${cell}<'.encode(), 1)
+    assert html != gpu_fixture(SEP)
+    result = lambdalabs.parse(html, ext="html")
+    assert "8x H100 SXM 80GB|on_demand" not in by_key(result)
+    if why == "not plausible":
+        assert any("not plausible" in w for w in result.warnings)
+
+
+def test_page_gpu_count_of_minus_five_or_a_huge_tab_never_passes():
+    html = b"""<html><body><h2>GPU Cloud</h2><table><tbody>
+        <tr><th>-5x NVIDIA H100 SXM</th><td data-label="PRICE/HR">$20.72 / hr</td></tr>
+        <tr><th>99999999999x NVIDIA H100 SXM</th><td data-label="PRICE/HR">$20.72 / hr</td></tr>
+        <tr><th>8x NVIDIA H100 SXM</th><td data-label="PRICE/HR">$20.72 / hr</td></tr>
+        </tbody></table></body></html>"""
+    result = lambdalabs.parse(html, ext="html")
+    assert [(o.gpu_count, o.usd_per_gpu_hour) for o in result.gpu_offers] == [(8, 2.59)]
+    assert sum("no usable GPU count" in w for w in result.warnings) == 2
+
+
 def test_api_missing_price_is_a_parse_error_naming_it():
     doc = json.loads(gpu_fixture(API))
     del doc["data"]["gpu_1x_a6000"]["instance_type"]["price_cents_per_hour"]

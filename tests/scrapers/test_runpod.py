@@ -99,7 +99,49 @@ def test_an_unknown_gpu_is_kept_with_a_warning():
     result = runpod.parse(body, ext="json")
     assert [(o.offering_key, o.gpu_model, o.gpu_raw_name) for o in result.gpu_offers] == [
         ("NVIDIA Z900|secure", None, "NVIDIA Z900")]
-    assert result.warnings[0].startswith("unknown GPU name 'NVIDIA Z900'")
+    assert any(w.startswith("unknown GPU name 'NVIDIA Z900'") for w in result.warnings)
+
+
+# --- schema drift and the numeric boundary -----------------------------------------------------
+
+def _capture_without(key: str) -> bytes:
+    doc = json.loads(gpu_fixture(REAL))
+    for item in doc:
+        item.pop(key, None)
+    return json.dumps(doc).encode()
+
+
+def test_a_capture_without_node_group_datacenters_warns_that_the_cluster_tier_is_not_recorded():
+    result = runpod.parse(_capture_without("nodeGroupDatacenters"), ext="json")
+    assert not [o for o in result.gpu_offers if o.tier == "cluster"]
+    assert result.warnings == ["schema drift: no GPU type has 'nodeGroupDatacenters' (asked for by the query); "
+                               "tier cluster not recorded"]
+
+
+def test_a_capture_without_the_savings_plan_prices_warns_per_missing_field():
+    result = runpod.parse(_capture_without("threeMonthPrice"), ext="json")
+    assert "schema drift: no GPU type has 'threeMonthPrice' (asked for by the query); tier reserved_3m not recorded" \
+        in result.warnings
+
+
+def test_the_real_capture_has_no_drift_warning():
+    assert not [w for w in runpod.parse(gpu_fixture(REAL), ext="json").warnings if "drift" in w]
+
+
+@pytest.mark.parametrize("bad", ["NaN", "Infinity", "1" + "0" * 400, '"2.99"', "true"])
+def test_a_price_that_is_not_a_finite_number_is_a_parse_error_never_an_overflow(bad):
+    body = gpu_fixture(REAL).replace(b'"securePrice": 2.99', b'"securePrice": ' + bad.encode(), 1)
+    assert body != gpu_fixture(REAL)
+    with pytest.raises(ParseError) as err:
+        runpod.parse(body, ext="json")
+    assert err.value.field.endswith(".securePrice")
+
+
+def test_a_price_above_the_plausibility_bound_is_skipped_with_a_warning():
+    body = gpu_fixture(REAL).replace(b'"securePrice": 2.99', b'"securePrice": 2990', 1)
+    result = runpod.parse(body, ext="json")
+    assert "NVIDIA H100 80GB HBM3|secure" not in {o.offering_key for o in result.gpu_offers}
+    assert any("implausible price 2990" in w for w in result.warnings)
 
 
 # --- bad input --------------------------------------------------------------------------------

@@ -46,3 +46,17 @@ def test_count_accepts_integral_floats():
                                          (-1.0, False), (math.nan, False), (math.inf, False)])
 def test_plausible_gpu_price(usd, ok):
     assert plausible_gpu_price(usd) is ok
+
+
+def test_arrow_vetting_keeps_rows_whose_optional_numbers_are_null():
+    import pyarrow as pa
+
+    from scrapers.values_arrow import vet_gpu_table
+
+    table = pa.table({"provider": ["a", "b"], "offering_key": ["k1", "k2"], "gpu_raw_name": ["H100", "H100"],
+                      "gpu_count": [1, 1], "tier": ["on_demand", "on_demand"], "usd_per_gpu_hour": [2.0, 2.5],
+                      "usd_per_instance_hour": [2.0, 2.5], "disk_gb": pa.array([None, 100.0], pa.float64()),
+                      "vram_gb": pa.array([None, 80.0], pa.float64())})
+    warnings: list[str] = []
+    assert vet_gpu_table(table, "s", "f", warnings).num_rows == 2
+    assert warnings == []

@@ -2,22 +2,52 @@
 -- cross-check view and drift (docs/data_dictionary.md, "As-of helpers").
 -- source_rank(src) is generated from scrapers.registry.source_rank (warehouse/semantic.py).
 
--- GPU offerings listed in each provider's last load before `cutoff` (an offering its provider
--- stopped listing is gone, not "still at its old price").
--- `bound`: each provider's last load before `cutoff` is at or after its newest row before `cutoff`
--- in gpu_observations_latest (-infinity when it has none there), so no row older than the least
--- of those is read: for a recent cutoff, min/max statistics skip all but the last row groups.
-CREATE OR REPLACE MACRO gpu_offerings_as_of(cutoff) AS TABLE
-WITH bound AS (
-    SELECT coalesce(min(coalesce(newest, TIMESTAMP '-infinity')), TIMESTAMP '-infinity') AS since FROM (
-        SELECT max(observed_at) FILTER (WHERE observed_at < cutoff) AS newest
-        FROM gpu_observations_latest GROUP BY provider)
-), loads AS (
-    SELECT provider, max(observed_at) AS last_load FROM gpu_observations
-    WHERE observed_at < cutoff AND observed_at >= (SELECT since FROM bound) GROUP BY provider
+-- GPU offerings listed in each feed's last load before `cutoff` (an offering its feed stopped
+-- listing is gone, not "still at its old price"). A feed is one collector, and for a multi-cloud
+-- catalogue one catalogue folder. A provider seen by several feeds is read from ONE feed, by the
+-- one source-ranking rule under the one freshness policy (warehouse/policy.yaml):
+--   1. a feed whose last load is within the provider's maximum price age on `reference_day`
+--      (default: the day before `cutoff`, i.e. the priced day) before one that is older;
+--   2. among fresh feeds: the provider's own collector first (source_rank), then its own
+--      catalogue folder before a marketplace reselling it (catalog_provider), then the newest load;
+--   3. when no feed is fresh: the newest load (then the same ranking).
+-- So the direct feed is preferred while it is within its maximum age, otherwise the freshest one.
+-- The maximum age is the provider's source kind's (gpu_price_kind, max_price_age_days: generated
+-- from the policy file by warehouse/semantic.py); the cost engine passes the ages in effect
+-- (settings, --max-price-age) as `gpu_marketplace_max_age` / `gpu_provider_max_age`.
+CREATE OR REPLACE MACRO gpu_offerings_as_of(cutoff, reference_day := NULL, gpu_marketplace_max_age := NULL,
+                                            gpu_provider_max_age := NULL) AS TABLE
+WITH loads AS (
+    SELECT coalesce(source, provider) AS source, coalesce(catalog, '') AS feed, max(observed_at) AS last_load
+    FROM gpu_observations WHERE observed_at < cutoff GROUP BY ALL
+), listed AS (
+    SELECT h.*, coalesce(h.catalog, '') AS _feed FROM gpu_price_history h JOIN loads l
+      ON h.source = l.source AND coalesce(h.catalog, '') = l.feed AND h.observed_at = l.last_load
+), feeds AS (
+    SELECT DISTINCT provider, source, _feed, source_rank,
+           catalog IS NOT NULL AND catalog_provider(catalog) <> provider AS resold,
+           observed_at AS last_load,
+           date_diff('day', CAST(observed_at AS DATE),
+                     coalesce(CAST(reference_day AS DATE),
+                              CAST(CAST(cutoff AS TIMESTAMP) - INTERVAL 1 MICROSECOND AS DATE)))
+             <= coalesce(CASE gpu_price_kind(provider) WHEN 'gpu_marketplace' THEN gpu_marketplace_max_age
+                                                       ELSE gpu_provider_max_age END,
+                         max_price_age_days(gpu_price_kind(provider))) AS fresh
+    FROM listed
+), best AS (
+    SELECT provider, source, _feed FROM feeds
+    QUALIFY row_number() OVER (
+        PARTITION BY provider
+        ORDER BY fresh DESC,
+                 CASE WHEN fresh THEN source_rank END, CASE WHEN fresh THEN resold END,
+                 last_load DESC, source_rank, resold, source, _feed) = 1
 )
-SELECT h.* FROM gpu_price_history h JOIN loads l ON h.provider = l.provider AND h.observed_at = l.last_load
-WHERE h.observed_at >= (SELECT since FROM bound);
+SELECT listed.* EXCLUDE (_feed) FROM listed JOIN best USING (provider, source, _feed);
+
+-- What is offered now: each provider from its best feed, freshness judged on today's date (UTC).
+CREATE OR REPLACE VIEW gpu_offerings_current AS
+SELECT * FROM gpu_offerings_as_of(TIMESTAMP '9999-12-31',
+                                  reference_day := CAST(current_timestamp AT TIME ZONE 'UTC' AS DATE));
 
 -- Token prices in each source's last load before `cutoff`; for the dated curated sheet (whose
 -- rows carry their own as-of date) the newest row per price line before `cutoff`.

@@ -1,13 +1,14 @@
 -- The canonical GPU offering: one row per offering_id with its latest attributes and the span
--- of loads it was seen in. is_current: it was in its provider's latest load.
+-- of loads it was seen in. is_current: it was in its feed's latest load (a feed is one collector,
+-- and for a multi-cloud catalogue one catalogue folder), as in the gpu_prices_latest view.
 with obs as (
-    select * from {{ ref('stg_gpu_observations') }}
+    select *, coalesce(catalog, '') as feed from {{ ref('stg_gpu_observations') }}
 ),
 
-provider_latest as (
-    select provider, max(observed_at) as provider_latest_at
+feed_latest as (
+    select source, feed, max(observed_at) as feed_latest_at
     from obs
-    group by provider
+    group by source, feed
 ),
 
 per_offering as (
@@ -15,6 +16,8 @@ per_offering as (
         offering_id,
         provider,
         offering_key,
+        arg_max(source, observed_at)        as source,
+        arg_max(feed, observed_at)          as feed,
         arg_max(gpu_model, observed_at)     as gpu_model,
         arg_max(gpu_raw_name, observed_at)  as gpu_raw_name,
         arg_max(gpu_count, observed_at)     as gpu_count,
@@ -30,6 +33,6 @@ per_offering as (
 
 select
     o.*,
-    o.last_seen_at = p.provider_latest_at as is_current
+    o.last_seen_at = f.feed_latest_at as is_current
 from per_offering o
-join provider_latest p using (provider)
+join feed_latest f using (source, feed)

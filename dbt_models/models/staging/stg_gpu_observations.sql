@@ -9,6 +9,10 @@ renamed as (
         provider || ':' || offering_key          as offering_id,
         provider,
         offering_key,
+        -- provenance: the collector apart from the provider; the catalogue folder for catalogue rows
+        coalesce(source, provider)                as source,
+        catalog,
+        coalesce(source, provider) || ':' || coalesce(catalog, '') as feed_id,
         -- what is rented
         gpu_model,
         gpu_raw_name,
@@ -22,6 +26,12 @@ renamed as (
         offer_count,
         usd_per_gpu_hour_min,
         usd_per_gpu_hour_median,
+        -- availability and instance shape, where the source says
+        available,
+        stock,
+        vcpus,
+        ram_gb,
+        disk_gb,
         -- times
         observed_at,
         cast(observed_at as date)                 as observed_date,
