@@ -1,6 +1,6 @@
 """The daily job without Prefect: collect every source (concurrently), fall back to the bundled
-snapshots when nothing is reachable, then run the after-load steps (repricing, dbt, alerts,
-report), under the warehouse's run lock.
+snapshots when nothing is reachable, then run the after-load steps (repricing, alerts,
+report, dbt), under the warehouse's run lock.
 
 ``flows/daily.py`` wires the same pieces into Prefect tasks; this module is what they call, and
 what decides a run's outcome and exit code (``RunSummary.status`` / ``exit_code``).
@@ -52,11 +52,13 @@ class Step:
     timeout_s: float
 
 
+# dbt last: nothing after it reads the marts, so the report is written before the slowest step
+# (DuckDB has one writer per file, so dbt cannot run beside another step).
 POST_LOAD_STEPS: tuple[Step, ...] = (
     Step("reprice", reprice_latest, timeout_s=600),
-    Step("dbt", build_models, timeout_s=1200),
     Step("alerts", evaluate_and_notify, timeout_s=600),
     Step("report", render_latest, timeout_s=600),
+    Step("dbt", build_models, timeout_s=1200),
 )
 
 

@@ -63,7 +63,7 @@ def test_an_offline_run_does_the_whole_day_publishes_its_summaries_and_ends_comp
     assert state.is_completed(), state.message
     assert set(provider_counts(flow_env)) == ALL_PROVIDERS
     assert [(s.name, s.ok) for s in summary.steps] == [
-        (n, True) for n in ("publish", "reprice", "dbt", "alerts", "report", "republish")]
+        (n, True) for n in ("publish", "reprice", "alerts", "report", "dbt", "republish")]
     assert (flow_env.published_db).exists()
     assert (flow_env.reports_dir / "latest.html").exists()
     published = artifacts(prefect_api, state)
