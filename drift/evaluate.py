@@ -33,6 +33,8 @@ from drift.detect_lifecycle import lifecycle_alerts
 from drift.detect_other import scenario_alerts, stale_source_alerts
 from drift.detect_prices import (
     GPU_COLUMNS,
+    GPU_ORDER,
+    GPU_RELATION,
     TOKEN_COLUMNS,
     ProviderState,
     StaleState,
@@ -50,7 +52,7 @@ from drift.rules import RuleSet
 from warehouse.db import transaction
 
 STATE_NAME = "alerts"
-STATE_VERSION = 1
+STATE_VERSION = 2  # 2: presence per feed
 
 
 def apply_deferrals(alerts: list[Alert], rules: RuleSet) -> list[Alert]:
@@ -122,7 +124,6 @@ def _new_rows(con: duckdb.DuckDBPyConnection, columns: str, table: str, order: s
                        [after]).fetchall()
 
 
-GPU_ORDER = "provider, observed_at, offering_key"
 TOKEN_ORDER = "source, provider, model, method, price_kind, observed_at"
 _SEP = "\x1f"
 
@@ -138,12 +139,12 @@ def _gpu_states(con: duckdb.DuckDBPyConnection, rules: RuleSet, saved: dict[str,
     """Each provider's machine, brought up to date; the alerts touched on the way, by group; the
     groups evaluated from their whole history."""
     if saved is not None:
-        new = _new_rows(con, GPU_COLUMNS, "gpu_observations", GPU_ORDER, saved["last_fetch_id"])
+        new = _new_rows(con, GPU_COLUMNS, GPU_RELATION, GPU_ORDER, saved["last_fetch_id"])
         if saved["gpu_rows"] + len(new) != rows_now:
             full.append("gpu: row count does not add up (rows loaded or deleted outside the loader)")
             saved = None
     if saved is None:
-        rows = con.execute(f"SELECT {GPU_COLUMNS} FROM gpu_observations ORDER BY {GPU_ORDER}").fetchall()
+        rows = con.execute(f"SELECT {GPU_COLUMNS} FROM {GPU_RELATION} ORDER BY {GPU_ORDER}").fetchall()
         states = {p: replay_provider(p, list(g), rules) for p, g in groupby(rows, key=lambda r: r[0])}
         return states, {f"gpu:{p}": list(st.touched) for p, st in states.items()}, {"gpu:*"}
     states = {p: ProviderState.from_json(p, rules, data) for p, data in saved["providers"].items()}
@@ -163,7 +164,7 @@ def _gpu_states(con: duckdb.DuckDBPyConnection, rules: RuleSet, saved: dict[str,
                 state.finish()
         except StaleState as why:
             full.append(f"gpu {why}")
-            history = con.execute(f"SELECT {GPU_COLUMNS} FROM gpu_observations WHERE provider = ? "
+            history = con.execute(f"SELECT {GPU_COLUMNS} FROM {GPU_RELATION} WHERE provider = ? "
                                   f"ORDER BY {GPU_ORDER}", [provider]).fetchall()
             state = states[provider] = replay_provider(provider, history, rules)
             replayed.add(f"gpu:{provider}")
