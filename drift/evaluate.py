@@ -47,7 +47,7 @@ from drift.detect_prices import (
 )
 from drift.impact import ImpactFinder
 from drift.model import Alert
-from drift.notify import queue
+from drift.notify import queue_many
 from drift.rules import RuleSet
 from warehouse.db import transaction
 
@@ -287,14 +287,6 @@ FROM alerts WHERE state = 'open' OR alert_id IN (SELECT alert_id FROM _produced)
 ChannelRef = tuple[str, str]
 
 
-def _queue(con: duckdb.DuckDBPyConnection, events: list[tuple[str, str]], channels: list[ChannelRef],
-           now: datetime) -> None:
-    """Queue each (alert_id, event) on every channel (drift.notify.queue: one delivery row per alert,
-    event and channel, already queued ones left alone)."""
-    for alert_id, event in events:
-        queue(con, alert_id, event, channels, now)
-
-
 def _insert_alerts(con: duckdb.DuckDBPyConnection, alerts: list[Alert], now: datetime) -> None:
     """Insert new alerts: one INSERT for the lot."""
     import pyarrow as pa
@@ -382,7 +374,7 @@ def store_alerts(con: duckdb.DuckDBPyConnection, alerts: list[Alert], channels: 
         _insert_alerts(con, inserted, now)
         ended = _resolve_unevaluated(con, existing, {a.alert_id for a in alerts}, evaluated_at or now)
         result.resolved += ended
-        _queue(con, queued + [(a.alert_id, "resolved") for a in ended], channels, now)
+        queue_many(con, queued + [(a.alert_id, "resolved") for a in ended], channels, now)
     return result
 
 
