@@ -12,9 +12,10 @@ last evaluated ``fetch_id``), so its cost follows the day's data, not the histor
 back to the whole history, for one provider or token source, when rows arrive out of order (a
 replay of older snapshots) or an offering changes model or tier; and for everything when the
 rules changed, the row counts do not add up (rows inserted or deleted behind the loader's back)
-or no state was saved. Lifecycle events, scenario costs and source health are small tables and
-are read whole each run. ``tests/drift/test_incremental.py`` checks that a history evaluated
-day by day stores exactly the alerts a full evaluation each day stores.
+or no state was saved. The scenario cost series carry their state the same way and read only
+the stored days not yet evaluated (``drift.detect_scenarios``). Lifecycle events and source
+health are small tables and are read whole each run. ``tests/drift/test_incremental.py`` checks
+that a history evaluated day by day stores exactly the alerts a full evaluation each day stores.
 """
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ from typing import Any
 import duckdb
 
 from drift.detect_lifecycle import lifecycle_alerts
-from drift.detect_other import scenario_alerts, stale_source_alerts
+from drift.detect_other import stale_source_alerts
 from drift.detect_prices import (
     GPU_COLUMNS,
     GPU_ORDER,
@@ -45,6 +46,7 @@ from drift.detect_prices import (
     token_lines,
     token_rules_apply,
 )
+from drift.detect_scenarios import evaluate_scenarios
 from drift.impact import ImpactFinder
 from drift.model import Alert
 from drift.notify import queue_many
@@ -52,7 +54,7 @@ from drift.rules import RuleSet
 from warehouse.db import transaction
 
 STATE_NAME = "alerts"
-STATE_VERSION = 2  # 2: presence per feed
+STATE_VERSION = 2  # 2: presence per feed; the scenario series
 
 
 def apply_deferrals(alerts: list[Alert], rules: RuleSet) -> list[Alert]:
@@ -128,10 +130,12 @@ TOKEN_ORDER = "source, provider, model, method, price_kind, observed_at"
 _SEP = "\x1f"
 
 
-# Alerts by the group that produced them: "gpu:<provider>", "token:<source>", or OTHER for the
-# detectors that read their (small) tables whole each run.
+# Alerts by the group that produced them: "gpu:<provider>", "token:<source>", SCENARIOS (the
+# scenario cost series, drift.detect_scenarios), or OTHER for the detectors that read their
+# (small) tables whole each run.
 Grouped = dict[str, list[Alert]]
 OTHER = "other"
+SCENARIOS = "scenario"
 
 
 def _gpu_states(con: duckdb.DuckDBPyConnection, rules: RuleSet, saved: dict[str, Any] | None, rows_now: int,
@@ -235,11 +239,14 @@ def evaluate_incremental(con: duckdb.DuckDBPyConnection, rules: RuleSet, now: da
     gpu_rows, token_rows = _count(con, "gpu_observations"), _count(con, "token_observations")
     providers, gpu_touched, gpu_replayed = _gpu_states(con, rules, saved, gpu_rows, why_full)
     lines, token_touched, token_replayed = _token_states(con, rules, saved, token_rows, why_full)
-    others = (lifecycle_alerts(con, rules, now, impact) + scenario_alerts(con, rules)
-              + stale_source_alerts(con, rules))
+    scenarios = evaluate_scenarios(con, rules, (saved or {}).get("scenarios"))
+    if scenarios.why_whole:
+        why_full.append(scenarios.why_whole)
+    others = lifecycle_alerts(con, rules, now, impact) + stale_source_alerts(con, rules)
     group_of: dict[int, str] = {}
     fresh: list[Alert] = []
-    for group, produced in [*gpu_touched.items(), *token_touched.items(), (OTHER, others)]:
+    for group, produced in [*gpu_touched.items(), *token_touched.items(), (SCENARIOS, scenarios.alerts),
+                            (OTHER, others)]:
         for alert in produced:
             group_of[id(alert)] = group
             fresh.append(alert)
@@ -250,7 +257,7 @@ def evaluate_incremental(con: duckdb.DuckDBPyConnection, rules: RuleSet, now: da
     carried += [a for st in lines.values() for a in st.open_alerts()]
     # The newest open event of each rule and key, kept for superseding, unless its group was just
     # evaluated whole (then the group's fresh alerts have every event it still supports).
-    whole = gpu_replayed | token_replayed | {OTHER}
+    whole = gpu_replayed | token_replayed | {OTHER} | ({SCENARIOS} if scenarios.whole else set())
     for group, data in (saved or {}).get("events", []):
         if group not in whole and f"{group.split(':')[0]}:*" not in whole:
             alert = alert_from_json(data)
@@ -262,6 +269,7 @@ def evaluate_incremental(con: duckdb.DuckDBPyConnection, rules: RuleSet, now: da
         "gpu_rows": gpu_rows, "token_rows": token_rows,
         "providers": {p: st.to_json() for p, st in providers.items()},
         "tokens": {_SEP.join(k): st.to_json() for k, st in lines.items()},
+        "scenarios": scenarios.state,
         "events": [[group_of.get(id(a), OTHER), alert_to_json(a)] for a in _latest_open_events(alerts)],
     }
     return Evaluation(alerts, state, why_full)
