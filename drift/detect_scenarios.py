@@ -24,7 +24,6 @@ from __future__ import annotations
 import copy
 import json
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -51,13 +50,14 @@ TREND_SQL = """
 SELECT scenario, layer, as_of, cheapest_route, usd_mid FROM scenario_cheapest_of('{rel}')
 WHERE cheapest_route IS NOT NULL AND usd_mid IS NOT NULL ORDER BY scenario, layer, as_of
 """
-# The stored (scenario, day, route)s asked for in `_drift_route_days`: their layers, whether usable,
-# and the total row's inputs (provenance and catalogue version).
+# The stored days of the (scenario, route)s in `_drift_routes` from day $start on (every day when
+# NULL) and on the $also days: their layers, whether usable, and the total row's inputs
+# (provenance and catalogue version).
 ROUTE_DAYS_SQL = """
 SELECT c.scenario, c.as_of, c.route, c.layer, c.usd_mid, c.available,
        CASE WHEN c.layer = 'total' THEN c.inputs END AS inputs
-FROM scenario_costs c JOIN _drift_route_days n
-  ON c.scenario = n.scenario AND c.as_of = n.as_of AND c.route = n.route
+FROM scenario_costs c JOIN _drift_routes n ON c.scenario = n.scenario AND c.route = n.route
+WHERE $start::DATE IS NULL OR c.as_of >= $start::DATE OR list_contains($also::DATE[], c.as_of)
 """
 
 RouteDays = dict[tuple[str, date], dict[str, RouteDay]]   # (scenario, as_of) -> route -> its day
@@ -232,40 +232,40 @@ def _trend(con: duckdb.DuckDBPyConnection, start: date | None) -> dict[tuple[str
     return series
 
 
-def _needed(trend: dict[tuple[str, str], list[TrendDay]], carried: dict[str, Series]) -> set[tuple[str, date, str]]:
-    """The (scenario, day, route)s the fold looks at: on every day read and every reference day,
-    every route that is or was a cheapest one of the scenario in these days or the carried state."""
-    days: dict[str, set[date]] = defaultdict(set)
-    routes: dict[str, set[str]] = defaultdict(set)
+def _needed(trend: dict[tuple[str, str], list[TrendDay]], carried: dict[str, Series]
+            ) -> tuple[set[tuple[str, str]], set[date]]:
+    """What the fold looks at: every route that is or was a cheapest one of a scenario (in the days
+    read or the carried state), as (scenario, route), on the days read and the reference days."""
+    routes: set[tuple[str, str]] = set()
+    ref_days: set[date] = set()
     for (scenario, _), entries in trend.items():
-        days[scenario].update(d for d, _, _ in entries)
-        routes[scenario].update(r for _, r, _ in entries)
+        routes.update((scenario, r) for _, r, _ in entries)
+    read = {scenario for scenario, _ in trend}
     for ident, series in carried.items():
         scenario = ident.split(_SEP)[0]
-        if scenario not in days:
+        if scenario not in read:
             continue  # no day read: nothing folded
         if series.last is not None:
-            routes[scenario].add(series.last[1])
+            routes.add((scenario, series.last[1]))
         for ref_day, ref_route in series.refs.values():
-            days[scenario].add(ref_day)
-            routes[scenario].add(ref_route)
-    return {(s, d, r) for s in days for d in days[s] for r in routes[s]}
+            ref_days.add(ref_day)
+            routes.add((scenario, ref_route))
+    return routes, ref_days
 
 
-def _route_days(con: duckdb.DuckDBPyConnection, needed: Iterable[tuple[str, date, str]]) -> RouteDays:
+def _route_days(con: duckdb.DuckDBPyConnection, routes: set[tuple[str, str]], start: date | None,
+                ref_days: set[date]) -> RouteDays:
     import pyarrow as pa
 
-    triples = sorted(needed)
-    if not triples:
+    if not routes:
         return {}
-    con.register("_drift_route_days", pa.table({
-        "scenario": pa.array([t[0] for t in triples], pa.string()),
-        "as_of": pa.array([t[1] for t in triples], pa.date32()),
-        "route": pa.array([t[2] for t in triples], pa.string())}))
+    pairs = sorted(routes)
+    con.register("_drift_routes", pa.table({"scenario": pa.array([p[0] for p in pairs], pa.string()),
+                                            "route": pa.array([p[1] for p in pairs], pa.string())}))
     try:
-        rows = con.execute(ROUTE_DAYS_SQL).fetchall()
+        rows = con.execute(ROUTE_DAYS_SQL, {"start": start, "also": sorted(ref_days)}).fetchall()
     finally:
-        con.unregister("_drift_route_days")
+        con.unregister("_drift_routes")
     layers: dict[tuple[str, date, str], dict[str, float | None]] = defaultdict(dict)
     meta: dict[tuple[str, date, str], tuple[bool, Any]] = {}
     for scenario, as_of, route, layer, usd, available, inputs in rows:
@@ -304,7 +304,8 @@ def evaluate_scenarios(con: duckdb.DuckDBPyConnection, rules: RuleSet, saved: di
     newest = date.fromisoformat(max(days)) if days else None
     series = {k: copy.deepcopy(s) for k, s in carried.items()}
     trend = _trend(con, start)
-    route_days = _route_days(con, _needed(trend, series))
+    routes, ref_days = _needed(trend, series)
+    route_days = _route_days(con, routes, start, ref_days)
     alerts: list[Alert] = []
     before_newest = {k: copy.deepcopy(s) for k, s in series.items()}
     for (scenario, layer), entries in trend.items():
