@@ -19,10 +19,28 @@ import duckdb
 
 from drift.model import Alert, iso, money, pct_text, pct_value
 from drift.rules import Rule, RuleSet
-from drift.series import Change, Point, PresenceTracker, SuspectEpisode, SuspectFilter, ThresholdTracker, pct_change
+from drift.series import (
+    Change,
+    Feed,
+    FeedPresence,
+    Point,
+    PresenceEvent,
+    SuspectEpisode,
+    SuspectFilter,
+    ThresholdTracker,
+    feed_label,
+    pct_change,
+)
 
-GPU_COLUMNS = "provider, observed_at, offering_key, gpu_model, tier, usd_per_gpu_hour"
-GPU_SQL = f"SELECT {GPU_COLUMNS} FROM gpu_observations ORDER BY provider, observed_at, offering_key"
+# GPU rows are read through the public history view, whose ``source`` (the collector) and
+# ``catalog`` name an offering's feed exactly as gpu_prices_latest's is_current does
+# (drift.series.FeedPresence). A row: (provider, observed_at, offering_key, gpu_model, tier, usd,
+# source, feed).
+GPU_RELATION = "gpu_price_history"
+GPU_COLUMNS = ("provider, observed_at, offering_key, gpu_model, tier, usd_per_gpu_hour, source, "
+               "coalesce(catalog, '') AS feed")
+GPU_ORDER = "provider, observed_at, offering_key"
+GPU_SQL = f"SELECT {GPU_COLUMNS} FROM {GPU_RELATION} ORDER BY {GPU_ORDER}"
 TOKEN_COLUMNS = "source, provider, model, method, price_kind, observed_at, usd"
 TOKEN_SQL = (f"SELECT {TOKEN_COLUMNS} FROM token_observations "
              "ORDER BY source, provider, model, method, price_kind, observed_at")
@@ -107,7 +125,11 @@ def _gpu_label(provider: str, offering_key: str, gpu_model: str | None, tier: st
 
 
 class ProviderState:
-    """Every GPU alert of one provider, fed one load at a time.
+    """Every GPU alert of one provider, fed one load time at a time (the loads of its feeds at
+    that time). Prices, price changes and the cheapest price are the provider's; presence (new /
+    vanished offerings) is judged per feed (``drift.series.FeedPresence``, the rule of
+    gpu_prices_latest.is_current), so a catalogue listing the provider at another time than the
+    provider's own collector never makes the other's offerings vanish.
 
     ``attrs`` (each offering's GPU model and tier) are the offering's latest ones over the whole
     history, as a full evaluation sees them: a full evaluation passes them up front
@@ -125,7 +147,7 @@ class ProviderState:
         self.suspects: dict[str, Alert] = {}  # open suspect alert of each offering's open episode
         self.gone_since: dict[str, datetime] = {}  # first vanish after that episode began
         self.changes: dict[str, dict[str, ThresholdTracker]] = {}  # rule -> offering -> tracker
-        self.presence = PresenceTracker(rules.persist_observations)
+        self.presence = FeedPresence(rules.persist_observations)
         self.last_price: dict[str, float] = {}
         self.open_gone: dict[str, dict[str, Alert]] = {}  # rule -> offering -> open vanished alert
         self.cheapest: dict[str, dict[str, ThresholdTracker]] = {}  # rule -> gpu model -> tracker
@@ -151,16 +173,20 @@ class ProviderState:
                 self.changes.setdefault(rule.name, {})[key] = ThresholdTracker(rule.threshold_pct, rule.direction)
 
     def feed(self, at: datetime, rows: Sequence[tuple]) -> None:
-        """One load: rows of (provider, observed_at, offering_key, gpu_model, tier, usd)."""
-        for _, _, key, gpu_model, tier, _ in rows:
+        """The loads of the provider's feeds at ``at``: rows of (provider, observed_at,
+        offering_key, gpu_model, tier, usd, source, feed)."""
+        for _, _, key, gpu_model, tier, *_ in rows:
             known = self.attrs.setdefault(key, (gpu_model, tier))
             if self.check_attrs and known != (gpu_model, tier):
                 raise StaleState(f"{self.provider} {key} changed from {known} to {(gpu_model, tier)}")
-        for _, _, key, _, _, price in rows:
+        by_feed: dict[Feed, list[str]] = {}
+        for _, _, key, _, _, price, source, feed in rows:
             if key not in self.filters:
                 self._start(key)
             self._price(key, Point(at, float(price)))
-        self._presence(at, [r[2] for r in rows])
+            by_feed.setdefault((source, feed), []).append(key)
+        for feed_key, keys in sorted(by_feed.items()):
+            self._presence(at, feed_key, keys)
         self._cheapest(at)
         self.last_load = at
 
@@ -192,12 +218,13 @@ class ProviderState:
                 self.touched.add(change_alert(rule, f"{self.provider}|{key}", self._label(key), "/GPU-h", change,
                                               self.fields(key)))
 
-    def _presence(self, at: datetime, keys: list[str]) -> None:
-        for ev in self.presence.observe(at, keys):
+    def _presence(self, at: datetime, feed: Feed, keys: list[str]) -> None:
+        """One load of one feed: presence is judged per feed (``FeedPresence``)."""
+        for ev in self.presence.observe(at, feed, keys):
             if ev.kind == "new":
                 self._new(at, ev.key, ev.since)
             elif ev.kind == "vanished":
-                self._vanished(at, ev.key, ev.since)
+                self._vanished(at, ev, feed)
             else:
                 self._returned(at, ev.key, ev.since)
 
@@ -211,7 +238,8 @@ class ProviderState:
                                               f"{money(self.last_price.get(key, float('nan')))}/GPU-h"),
                     evidence={**fields, "first_seen_at": iso(since), "price": self.last_price.get(key)}))
 
-    def _vanished(self, at: datetime, key: str, since: datetime) -> None:
+    def _vanished(self, at: datetime, ev: PresenceEvent, feed: Feed) -> None:
+        key = ev.key
         if key in self.suspects:
             self.gone_since.setdefault(key, at)
         fields = self.fields(key)
@@ -221,8 +249,9 @@ class ProviderState:
                     rule=rule.name, key=f"{self.provider}|{key}", severity=rule.severity, first_seen_at=at,
                     trigger=iso(at), kind="condition", last_seen_at=at,
                     message=(f"offering {self._label(key)} is no longer listed (missing from "
-                             f"{self.rules.persist_observations} loads since {iso(since)})"),
-                    evidence={**fields, "missing_since": iso(since), "last_price": self.last_price.get(key)})
+                             f"{self.rules.persist_observations} loads of {feed_label(feed)} since {iso(ev.since)})"),
+                    evidence={**fields, "missing_since": iso(ev.since), "last_price": self.last_price.get(key),
+                              "source": feed[0], "catalog": feed[1] or None})
                 self.open_gone.setdefault(rule.name, {})[key] = self.touched.add(alert)
 
     def _returned(self, at: datetime, key: str, since: datetime) -> None:
@@ -295,7 +324,7 @@ class ProviderState:
         state.suspects = {k: alert_from_json(a) for k, a in data["suspects"].items()}
         state.changes = {r: {k: ThresholdTracker.from_json(t) for k, t in by.items()}
                          for r, by in data["changes"].items()}
-        state.presence = PresenceTracker.from_json(data["presence"])
+        state.presence = FeedPresence.from_json(data["presence"])
         state.last_price = dict(data["last_price"])
         state.open_gone = {r: {k: alert_from_json(a) for k, a in by.items()} for r, by in data["open_gone"].items()}
         state.cheapest = {r: {m: ThresholdTracker.from_json(t) for m, t in by.items()}
@@ -307,7 +336,7 @@ class ProviderState:
 
 def latest_attrs(rows: Iterable[tuple]) -> dict[str, tuple[str | None, str]]:
     attrs: dict[str, tuple[str | None, str]] = {}
-    for _, _, key, gpu_model, tier, _ in rows:
+    for _, _, key, gpu_model, tier, *_ in rows:
         attrs[key] = (gpu_model, tier)
     return attrs
 
@@ -322,16 +351,20 @@ def replay_provider(provider: str, rows: Sequence[tuple], rules: RuleSet) -> Pro
 
 
 def provider_alerts(provider: str, rows: Sequence[tuple], rules: RuleSet) -> list[Alert]:
-    """All GPU alerts of one provider. rows: (provider, observed_at, offering_key, gpu_model, tier, usd)."""
+    """All GPU alerts of one provider. rows: (provider, observed_at, offering_key, gpu_model, tier, usd,
+    source, feed), ordered by time."""
     return list(replay_provider(provider, rows, rules).touched)
 
 
-def gpu_alerts(con: duckdb.DuckDBPyConnection, rules: RuleSet) -> list[Alert]:
+def provider_states(con: duckdb.DuckDBPyConnection, rules: RuleSet) -> dict[str, ProviderState]:
+    """Every provider's machine fed its whole history."""
     rows = con.execute(GPU_SQL).fetchall()
-    alerts: list[Alert] = []
-    for provider, group in groupby(rows, key=lambda r: r[0]):
-        alerts += provider_alerts(provider, list(group), rules)
-    return alerts
+    return {provider: replay_provider(provider, list(group), rules)
+            for provider, group in groupby(rows, key=lambda r: r[0])}
+
+
+def gpu_alerts(con: duckdb.DuckDBPyConnection, rules: RuleSet) -> list[Alert]:
+    return [alert for state in provider_states(con, rules).values() for alert in state.touched]
 
 
 # ---------------------------------------------------------------- token price lines

@@ -12,9 +12,10 @@ last evaluated ``fetch_id``), so its cost follows the day's data, not the histor
 back to the whole history, for one provider or token source, when rows arrive out of order (a
 replay of older snapshots) or an offering changes model or tier; and for everything when the
 rules changed, the row counts do not add up (rows inserted or deleted behind the loader's back)
-or no state was saved. Lifecycle events, scenario costs and source health are small tables and
-are read whole each run. ``tests/drift/test_incremental.py`` checks that a history evaluated
-day by day stores exactly the alerts a full evaluation each day stores.
+or no state was saved. The scenario cost series carry their state the same way and read only
+the stored days not yet evaluated (``drift.detect_scenarios``). Lifecycle events and source
+health are small tables and are read whole each run. ``tests/drift/test_incremental.py`` checks
+that a history evaluated day by day stores exactly the alerts a full evaluation each day stores.
 """
 from __future__ import annotations
 
@@ -30,9 +31,11 @@ from typing import Any
 import duckdb
 
 from drift.detect_lifecycle import lifecycle_alerts
-from drift.detect_other import scenario_alerts, stale_source_alerts
+from drift.detect_other import stale_source_alerts
 from drift.detect_prices import (
     GPU_COLUMNS,
+    GPU_ORDER,
+    GPU_RELATION,
     TOKEN_COLUMNS,
     ProviderState,
     StaleState,
@@ -43,14 +46,15 @@ from drift.detect_prices import (
     token_lines,
     token_rules_apply,
 )
+from drift.detect_scenarios import evaluate_scenarios
 from drift.impact import ImpactFinder
 from drift.model import Alert
-from drift.notify import queue
+from drift.notify import queue_many
 from drift.rules import RuleSet
 from warehouse.db import transaction
 
 STATE_NAME = "alerts"
-STATE_VERSION = 1
+STATE_VERSION = 2  # 2: presence per feed; the scenario series
 
 
 def apply_deferrals(alerts: list[Alert], rules: RuleSet) -> list[Alert]:
@@ -122,15 +126,16 @@ def _new_rows(con: duckdb.DuckDBPyConnection, columns: str, table: str, order: s
                        [after]).fetchall()
 
 
-GPU_ORDER = "provider, observed_at, offering_key"
 TOKEN_ORDER = "source, provider, model, method, price_kind, observed_at"
 _SEP = "\x1f"
 
 
-# Alerts by the group that produced them: "gpu:<provider>", "token:<source>", or OTHER for the
-# detectors that read their (small) tables whole each run.
+# Alerts by the group that produced them: "gpu:<provider>", "token:<source>", SCENARIOS (the
+# scenario cost series, drift.detect_scenarios), or OTHER for the detectors that read their
+# (small) tables whole each run.
 Grouped = dict[str, list[Alert]]
 OTHER = "other"
+SCENARIOS = "scenario"
 
 
 def _gpu_states(con: duckdb.DuckDBPyConnection, rules: RuleSet, saved: dict[str, Any] | None, rows_now: int,
@@ -138,12 +143,12 @@ def _gpu_states(con: duckdb.DuckDBPyConnection, rules: RuleSet, saved: dict[str,
     """Each provider's machine, brought up to date; the alerts touched on the way, by group; the
     groups evaluated from their whole history."""
     if saved is not None:
-        new = _new_rows(con, GPU_COLUMNS, "gpu_observations", GPU_ORDER, saved["last_fetch_id"])
+        new = _new_rows(con, GPU_COLUMNS, GPU_RELATION, GPU_ORDER, saved["last_fetch_id"])
         if saved["gpu_rows"] + len(new) != rows_now:
             full.append("gpu: row count does not add up (rows loaded or deleted outside the loader)")
             saved = None
     if saved is None:
-        rows = con.execute(f"SELECT {GPU_COLUMNS} FROM gpu_observations ORDER BY {GPU_ORDER}").fetchall()
+        rows = con.execute(f"SELECT {GPU_COLUMNS} FROM {GPU_RELATION} ORDER BY {GPU_ORDER}").fetchall()
         states = {p: replay_provider(p, list(g), rules) for p, g in groupby(rows, key=lambda r: r[0])}
         return states, {f"gpu:{p}": list(st.touched) for p, st in states.items()}, {"gpu:*"}
     states = {p: ProviderState.from_json(p, rules, data) for p, data in saved["providers"].items()}
@@ -163,7 +168,7 @@ def _gpu_states(con: duckdb.DuckDBPyConnection, rules: RuleSet, saved: dict[str,
                 state.finish()
         except StaleState as why:
             full.append(f"gpu {why}")
-            history = con.execute(f"SELECT {GPU_COLUMNS} FROM gpu_observations WHERE provider = ? "
+            history = con.execute(f"SELECT {GPU_COLUMNS} FROM {GPU_RELATION} WHERE provider = ? "
                                   f"ORDER BY {GPU_ORDER}", [provider]).fetchall()
             state = states[provider] = replay_provider(provider, history, rules)
             replayed.add(f"gpu:{provider}")
@@ -234,11 +239,14 @@ def evaluate_incremental(con: duckdb.DuckDBPyConnection, rules: RuleSet, now: da
     gpu_rows, token_rows = _count(con, "gpu_observations"), _count(con, "token_observations")
     providers, gpu_touched, gpu_replayed = _gpu_states(con, rules, saved, gpu_rows, why_full)
     lines, token_touched, token_replayed = _token_states(con, rules, saved, token_rows, why_full)
-    others = (lifecycle_alerts(con, rules, now, impact) + scenario_alerts(con, rules)
-              + stale_source_alerts(con, rules))
+    scenarios = evaluate_scenarios(con, rules, (saved or {}).get("scenarios"))
+    if scenarios.why_whole:
+        why_full.append(scenarios.why_whole)
+    others = lifecycle_alerts(con, rules, now, impact) + stale_source_alerts(con, rules)
     group_of: dict[int, str] = {}
     fresh: list[Alert] = []
-    for group, produced in [*gpu_touched.items(), *token_touched.items(), (OTHER, others)]:
+    for group, produced in [*gpu_touched.items(), *token_touched.items(), (SCENARIOS, scenarios.alerts),
+                            (OTHER, others)]:
         for alert in produced:
             group_of[id(alert)] = group
             fresh.append(alert)
@@ -249,7 +257,7 @@ def evaluate_incremental(con: duckdb.DuckDBPyConnection, rules: RuleSet, now: da
     carried += [a for st in lines.values() for a in st.open_alerts()]
     # The newest open event of each rule and key, kept for superseding, unless its group was just
     # evaluated whole (then the group's fresh alerts have every event it still supports).
-    whole = gpu_replayed | token_replayed | {OTHER}
+    whole = gpu_replayed | token_replayed | {OTHER} | ({SCENARIOS} if scenarios.whole else set())
     for group, data in (saved or {}).get("events", []):
         if group not in whole and f"{group.split(':')[0]}:*" not in whole:
             alert = alert_from_json(data)
@@ -261,6 +269,7 @@ def evaluate_incremental(con: duckdb.DuckDBPyConnection, rules: RuleSet, now: da
         "gpu_rows": gpu_rows, "token_rows": token_rows,
         "providers": {p: st.to_json() for p, st in providers.items()},
         "tokens": {_SEP.join(k): st.to_json() for k, st in lines.items()},
+        "scenarios": scenarios.state,
         "events": [[group_of.get(id(a), OTHER), alert_to_json(a)] for a in _latest_open_events(alerts)],
     }
     return Evaluation(alerts, state, why_full)
@@ -284,14 +293,6 @@ FROM alerts WHERE state = 'open' OR alert_id IN (SELECT alert_id FROM _produced)
 
 # A delivery channel as stored in alert_deliveries: (stable id, display label).
 ChannelRef = tuple[str, str]
-
-
-def _queue(con: duckdb.DuckDBPyConnection, events: list[tuple[str, str]], channels: list[ChannelRef],
-           now: datetime) -> None:
-    """Queue each (alert_id, event) on every channel (drift.notify.queue: one delivery row per alert,
-    event and channel, already queued ones left alone)."""
-    for alert_id, event in events:
-        queue(con, alert_id, event, channels, now)
 
 
 def _insert_alerts(con: duckdb.DuckDBPyConnection, alerts: list[Alert], now: datetime) -> None:
@@ -381,7 +382,7 @@ def store_alerts(con: duckdb.DuckDBPyConnection, alerts: list[Alert], channels: 
         _insert_alerts(con, inserted, now)
         ended = _resolve_unevaluated(con, existing, {a.alert_id for a in alerts}, evaluated_at or now)
         result.resolved += ended
-        _queue(con, queued + [(a.alert_id, "resolved") for a in ended], channels, now)
+        queue_many(con, queued + [(a.alert_id, "resolved") for a in ended], channels, now)
     return result
 
 

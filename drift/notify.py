@@ -53,9 +53,10 @@ FROM alert_deliveries d JOIN alerts a USING (alert_id)
 WHERE d.state IN ('pending', 'failed')
 ORDER BY coalesce(CASE WHEN d.event = 'resolved' THEN a.resolved_at END, a.first_seen_at), a.rule, a.key
 """
-_QUEUE = """
+_QUEUE_MANY = """
 INSERT INTO alert_deliveries (alert_id, event, channel_id, channel, idempotency_key, state, attempts, queued_at)
-VALUES (?, ?, ?, ?, ?, 'pending', 0, ?) ON CONFLICT DO NOTHING
+SELECT alert_id, event, channel_id, channel, idempotency_key, 'pending', 0, ?::TIMESTAMP FROM _queued
+ON CONFLICT DO NOTHING
 """
 _WHERE_ONE = "WHERE alert_id = ? AND event = ? AND channel_id = ?"
 
@@ -244,8 +245,36 @@ def default_channels(data_dir: Path, alert_urls: tuple[str, ...] | list[str] = (
 def queue(con: duckdb.DuckDBPyConnection, alert_id: str, event: str, channels: list[tuple[str, str]],
           now: datetime) -> None:
     """Queue one notification per channel ``(id, label)``; already queued ones are left alone."""
-    for ident, label in channels:
-        con.execute(_QUEUE, [alert_id, event, ident, label, idempotency_key(alert_id, event, ident), now])
+    queue_many(con, [(alert_id, event)], channels, now)
+
+
+def queue_many(con: duckdb.DuckDBPyConnection, events: list[tuple[str, str]], channels: list[tuple[str, str]],
+               now: datetime) -> int:
+    """Queue each ``(alert_id, event)`` on every channel ``(id, label)`` in ONE insert (an Arrow
+    table of the alert × channel rows); rows already queued are left alone (ON CONFLICT DO
+    NOTHING), and a key repeated within the batch is offered once. Returns the number of rows offered."""
+    import pyarrow as pa
+
+    first: dict[tuple[str, str, str], str] = {}
+    for aid, ev in events:
+        for ident, label in channels:
+            first.setdefault((aid, ev, ident), label)  # one row per key, the first label (as one by one)
+    rows = [(*k, label) for k, label in first.items()]
+    if not rows:
+        return 0
+    table = pa.table({
+        "alert_id": pa.array([r[0] for r in rows], pa.string()),
+        "event": pa.array([r[1] for r in rows], pa.string()),
+        "channel_id": pa.array([r[2] for r in rows], pa.string()),
+        "channel": pa.array([r[3] for r in rows], pa.string()),
+        "idempotency_key": pa.array([idempotency_key(r[0], r[1], r[2]) for r in rows], pa.string()),
+    })
+    con.register("_queued", table)
+    try:
+        con.execute(_QUEUE_MANY, [now])
+    finally:
+        con.unregister("_queued")
+    return len(rows)
 
 
 def pending(con: duckdb.DuckDBPyConnection) -> dict[str, list[Notification]]:

@@ -1,10 +1,10 @@
-"""Price series logic: suspect filtering, threshold changes, debounced presence.
+"""Price series logic: suspect filtering, threshold changes, debounced presence per feed.
 
 Each is a small state machine fed one observation at a time (``SuspectFilter``,
-``ThresholdTracker``, ``PresenceTracker``), so drift evaluation can carry its state from one
-run to the next and read only what is new; ``to_json``/``from_json`` round-trip that state. The
-pure functions over a whole series (``accept_prices``, ``threshold_changes``) feed the same
-machines, so a series fed in pieces gives exactly what it gives fed at once.
+``ThresholdTracker``, ``PresenceTracker``, ``FeedPresence``), so drift evaluation can carry its
+state from one run to the next and read only what is new; ``to_json``/``from_json`` round-trip
+that state. The pure functions over a whole series (``accept_prices``, ``threshold_changes``)
+feed the same machines, so a series fed in pieces gives exactly what it gives fed at once.
 """
 from __future__ import annotations
 
@@ -269,3 +269,49 @@ class PresenceTracker:
     def from_json(cls, data: dict[str, Any]) -> PresenceTracker:
         states = {k: _Presence(v[0], v[1], v[2], _time(v[3])) for k, v in data["states"].items()}
         return cls(persist=data["persist"], states=states, loads=data["loads"])
+
+
+# A GPU feed: the collector (gpu_price_history.source, i.e. coalesce(source, provider)) and the
+# catalogue folder ('' for a provider's own collector). THE definition of "offering current or
+# vanished" is gpu_prices_latest.is_current (warehouse/semantic/10_history.sql): an offering is
+# current when its feed's latest load lists it. ``FeedPresence`` applies the same rule, debounced
+# over ``persist`` loads OF THE FEED; with persist=1 its present set is exactly the view's current
+# set (tests/drift/test_feeds.py checks both on a hand-built multi-feed history).
+Feed = tuple[str, str]
+_FEED_SEP = "\x1f"
+
+
+def feed_id(feed: Feed) -> str:
+    return _FEED_SEP.join(feed)
+
+
+def feed_label(feed: Feed) -> str:
+    """``lambda`` (a provider's own collector) or ``skypilot_catalog/lambda`` (a catalogue folder)."""
+    source, catalog = feed
+    return f"{source}/{catalog}" if catalog else source
+
+
+@dataclass
+class FeedPresence:
+    """Debounced presence of one provider's offerings, judged per feed: each feed (collector, and
+    for a multi-cloud catalogue each catalogue folder) has its own ``PresenceTracker`` fed only
+    that feed's loads, so two feeds loading at different times never make each other's
+    offerings vanish. A feed's first load is its baseline."""
+
+    persist: int = 2
+    feeds: dict[str, PresenceTracker] = field(default_factory=dict)
+
+    def observe(self, at: datetime, feed: Feed, keys: Iterable[str]) -> list[PresenceEvent]:
+        """One load of ``feed`` at ``at`` listing ``keys``."""
+        tracker = self.feeds.setdefault(feed_id(feed), PresenceTracker(self.persist))
+        return tracker.observe(at, keys)
+
+    def present(self) -> set[str]:
+        return set().union(*(t.present() for t in self.feeds.values()))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"persist": self.persist, "feeds": {f: t.to_json() for f, t in self.feeds.items()}}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> FeedPresence:
+        return cls(data["persist"], {f: PresenceTracker.from_json(t) for f, t in data["feeds"].items()})

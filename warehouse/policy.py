@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -168,8 +169,19 @@ def _from_mapping(raw: Mapping[str, Any], where: str) -> Policy:
 
 
 def read_policy_file(path: str | Path) -> Policy:
-    """One policy file, without overrides."""
+    """One policy file, without overrides. Parsed once per version of the file (its path,
+    modification time and size): callers that ask per item (the lifecycle alerts, per event) pay a
+    ``stat``, and an edited file is read again. ``Policy`` is frozen, so sharing it is safe."""
     source = Path(path)
+    try:
+        stat = source.stat()
+    except OSError as exc:
+        raise PolicyError(f"cannot read the cost policy {source}: {str(exc).splitlines()[0]}") from None
+    return _parse_policy_file(source, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=16)
+def _parse_policy_file(source: Path, _mtime_ns: int, _size: int) -> Policy:
     try:
         raw = yaml.safe_load(source.read_text()) or {}
     except (OSError, yaml.YAMLError) as exc:

@@ -2,6 +2,7 @@
 or <home>/pricewatch.toml) and the commands, and bad values as one line."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from warehouse.policy import (
     BASIS_CURATED,
     BASIS_PROVIDER,
     BASIS_RECONSTRUCTED,
+    DEFAULT_POLICY,
     PolicyError,
     basis,
     default_policy,
@@ -116,3 +118,16 @@ def test_basis_says_where_a_price_comes_from():
     # snapshots/openai_pricing/2026-08-05T000000Z__reconstructed.md is a reconstruction, not the page
     assert basis("openai_pricing", gpu=False,
                  url="replay:openai_pricing/2026-08-05T000000Z__reconstructed.md") == BASIS_RECONSTRUCTED
+
+
+def test_a_policy_file_is_parsed_once_per_version_and_read_again_when_edited(tmp_path):
+    path = tmp_path / "policy.yaml"
+    path.write_text(DEFAULT_POLICY.read_text())
+    first = read_policy_file(path)
+    assert read_policy_file(path) is first  # the same file: no second parse
+    text = path.read_text().replace("customer_profile: new", "customer_profile: active")
+    assert text != path.read_text()
+    path.write_text(text)
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # a later modification time
+    assert read_policy_file(path).customer_profile == "active"

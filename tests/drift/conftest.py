@@ -82,6 +82,6 @@ def alert_rows(settings: Settings, rule: str | None = None) -> list[dict[str, An
         cur = con.execute("SELECT * FROM alerts WHERE ? IS NULL OR rule = ? ORDER BY first_seen_at, rule, key",
                           [rule, rule])
         cols = [d[0] for d in cur.description]
-        return [dict(zip(cols, row)) for row in cur.fetchall()]
+        return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
     finally:
         con.close()

@@ -4,6 +4,7 @@ a bounded retry policy, masked channel names, and a kill -9 in the middle of a s
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import json
 import logging
@@ -24,7 +25,7 @@ import pytest
 from core.clock import utcnow
 from drift import notify
 from drift.daily import run_drift
-from drift.notify import AppriseChannel, ConsoleChannel, JsonlChannel, Notification, deliver, queue
+from drift.notify import AppriseChannel, ConsoleChannel, JsonlChannel, Notification, deliver, queue, queue_many
 from drift.redact import mask_url, scrub
 from drift.rules import load_rules
 from tests.drift.conftest import h100_secure
@@ -300,6 +301,26 @@ def _queue_fake_alerts(settings, n: int, channels) -> None:
                         [f"id{i:03d}", f"runpod|gpu{i}|secure", NOW + timedelta(minutes=i),
                          NOW + timedelta(minutes=i), f"price {i} moved", NOW])
             queue(con, f"id{i:03d}", "opened", [(c.id, c.name) for c in channels], utcnow())
+
+
+def test_queueing_a_batch_writes_one_row_per_alert_event_and_channel_and_leaves_queued_ones_alone(settings):
+    channels = [("console", "console"), ("jsonl", "jsonl")]
+    with write_connection(settings.db_path) as con:
+        queue(con, "a1", "opened", channels, NOW)
+        con.execute("UPDATE alert_deliveries SET state = 'delivered', attempts = 1 WHERE alert_id = 'a1'")
+        # a1 again (already queued and delivered), a2 twice in the batch, a1's resolution
+        queue_many(con, [("a1", "opened"), ("a2", "opened"), ("a2", "opened"), ("a1", "resolved")], channels,
+                   NOW + timedelta(hours=1))
+        rows = con.execute("SELECT alert_id, event, channel_id, state, attempts, queued_at, idempotency_key "
+                           "FROM alert_deliveries ORDER BY ALL").fetchall()
+
+    later = NOW + timedelta(hours=1)
+    assert [r[:6] for r in rows] == [
+        ("a1", "opened", "console", "delivered", 1, NOW), ("a1", "opened", "jsonl", "delivered", 1, NOW),
+        ("a1", "resolved", "console", "pending", 0, later), ("a1", "resolved", "jsonl", "pending", 0, later),
+        ("a2", "opened", "console", "pending", 0, later), ("a2", "opened", "jsonl", "pending", 0, later)]
+    # sha256("a2|opened|jsonl")[:32], computed outside the code under test
+    assert rows[5][6] == hashlib.sha256(b"a2|opened|jsonl").hexdigest()[:32]
 
 
 def test_every_pending_notification_is_sent_in_messages_of_at_most_50(settings, endpoint):

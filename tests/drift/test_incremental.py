@@ -8,7 +8,7 @@ per day (tests/drift/conftest.py), plus invented token prices of one Together li
 from __future__ import annotations
 
 import io
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +16,10 @@ import duckdb
 import pytest
 
 from core.settings import Settings
+from cost_engine.loader import replace_scenario_costs
 from drift import daily
-from drift.evaluate import evaluate_incremental
+from drift.detect_scenarios import evaluate_scenarios
+from drift.evaluate import evaluate_incremental, load_state
 from drift.rules import load_rules, parse_rules
 from scrapers.records import TokenPrice
 from tests.drift.conftest import H100_SXM, DayEdit, h100_secure, stamp, write_runpod_days
@@ -156,3 +158,98 @@ def test_changed_rules_start_over_from_the_whole_history(settings, tmp_path, mon
     with write_connection(settings.db_path) as con:
         evaluation = evaluate_incremental(con, stricter, datetime(2025, 7, 1))
     assert evaluation.full == ["the rules (or the state format) changed"]
+
+
+# --- scenario cost series ------------------------------------------------------------------------
+# SYNTHETIC scenario_costs days written by the cost engine's own writer (replace_scenario_costs):
+# one scenario with a GPU route whose H100 price moves (cost = 6 GPU-hours) and a flat API route.
+SCENARIO, H100_ROUTE, API_ROUTE = "llama8b-lora-10m", "runpod:H100 SXM 80GB", "openai:sft"
+DAY_ONE = date(2026, 5, 1)
+# (H100 $/GPU-h, usable): +12.5% on day 2; unusable on day 3 (route change), back on day 4
+# (route change), -33% on day 5, -3% on day 6 (repriced later as unusable: a route change).
+SCENARIO_DAYS: list[tuple[float, bool]] = [
+    (2.00, True), (2.10, True), (2.25, True), (2.25, False), (2.25, True), (1.50, True), (1.45, True),
+    (1.45, True), (1.70, True), (1.70, True), (1.20, True), (1.20, True), (1.25, True),
+]
+
+
+def scenario_rows(day: int, h100: float, usable: bool, computed_at: datetime) -> list[dict[str, Any]]:
+    as_of = DAY_ONE + timedelta(days=day)
+
+    def row(route: str, layer: str, usd: float, available: bool, prov: list[dict[str, Any]]) -> dict[str, Any]:
+        return {"as_of": as_of, "scenario": SCENARIO, "route": route, "layer": layer, "usd_low": usd,
+                "usd_mid": usd, "usd_high": usd, "available": available, "reason": None,
+                "inputs": {"provenance": prov, "catalogue_version": 3}, "computed_at": computed_at}
+
+    gpu = [{"kind": "gpu", "provider": "runpod", "offering": "H100|secure", "tier": "secure", "gpus_rented": 1,
+            "gpu_model": "H100 SXM 80GB", "usd": h100}]
+    return [row(H100_ROUTE, "total", 6 * h100, usable, gpu), row(H100_ROUTE, "compute", 6 * h100, usable, gpu),
+            row(API_ROUTE, "total", 30.0, True, []), row(API_ROUTE, "compute", 25.0, True, [])]
+
+
+def write_scenario_day(settings: Settings, day: int, *, usable: bool | None = None, rerun: int = 0) -> None:
+    price, usable_that_day = SCENARIO_DAYS[day]
+    usable = usable_that_day if usable is None else usable
+    computed = datetime(2026, 6, 1) + timedelta(days=day, minutes=rerun)
+    with write_connection(settings.db_path) as con:
+        replace_scenario_costs(con, DAY_ONE + timedelta(days=day), scenario_rows(day, price, usable, computed))
+
+
+def scenario_run(settings: Settings, day: int, full: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    drift_run(settings, day, full=full, monkeypatch=monkeypatch)
+
+
+def test_scenario_alerts_evaluated_day_by_day_store_what_full_evaluations_store(two_warehouses, monkeypatch):
+    incremental, full = two_warehouses
+
+    def both(action) -> None:  # type: ignore[no-untyped-def]
+        for settings, is_full in ((incremental, False), (full, True)):
+            action(settings, is_full)
+
+    for day in range(7):  # one day, one run
+        both(lambda s, f, day=day: (write_scenario_day(s, day), scenario_run(s, day, f, monkeypatch)))
+    # the newest day repriced again the same day: unchanged, then its H100 route unusable
+    both(lambda s, f: (write_scenario_day(s, 6, rerun=1), scenario_run(s, 6, f, monkeypatch)))
+    both(lambda s, f: (write_scenario_day(s, 6, usable=False, rerun=2), scenario_run(s, 6, f, monkeypatch)))
+    # three days in one run; then day 11 before day 10 (a gap filled later: read whole again)
+    both(lambda s, f: ([write_scenario_day(s, d) for d in (7, 8, 9)], scenario_run(s, 9, f, monkeypatch)))
+    both(lambda s, f: (write_scenario_day(s, 11), scenario_run(s, 11, f, monkeypatch)))
+    both(lambda s, f: (write_scenario_day(s, 10), scenario_run(s, 11, f, monkeypatch)))
+    both(lambda s, f: (write_scenario_day(s, 12), scenario_run(s, 12, f, monkeypatch)))
+
+    stored = table(full, ALERTS)
+    assert table(incremental, ALERTS) == stored
+    assert table(incremental, DELIVERIES) == table(full, DELIVERIES)
+    assert {r[1] for r in stored} == {"scenario_cost_change", "scenario_route_change"}
+    # the repriced day 6 switches from the H100 route as day 5 priced it (6 x $1.50), not as the
+    # first pricing of day 6 did (6 x $1.45)
+    switch = [r for r in stored if r[1] == "scenario_route_change" and r[4] == datetime(2026, 5, 7)]
+    assert [r[2] for r in switch] == [f"{SCENARIO}|compute", f"{SCENARIO}|total"]
+    assert "(was runpod:H100 SXM 80GB at $9; runpod:H100 SXM 80GB is no longer usable)" in switch[1][8]
+
+
+def test_a_run_reads_only_the_scenario_days_not_yet_evaluated(settings, monkeypatch):
+    for day in range(5):
+        write_scenario_day(settings, day)
+    scenario_run(settings, 4, False, monkeypatch)
+    write_scenario_day(settings, 5)  # -33%: a cost alert on the new day
+    with write_connection(settings.db_path) as con:
+        saved = load_state(con)
+        assert saved is not None
+        again = evaluate_scenarios(con, load_rules(), saved["scenarios"])
+        evaluation = evaluate_incremental(con, load_rules(), datetime(2026, 6, 1))
+
+    assert not again.whole and again.why_whole is None
+    assert [(a.rule, a.first_seen_at) for a in again.alerts] == [("scenario_cost_change", datetime(2026, 5, 6)),
+                                                                  ("scenario_cost_change", datetime(2026, 5, 6))]
+    assert evaluation.full == []
+
+
+def test_an_earlier_scenario_day_filled_in_later_makes_the_series_read_whole(settings, monkeypatch):
+    for day in (0, 1, 3):
+        write_scenario_day(settings, day)
+    scenario_run(settings, 3, False, monkeypatch)
+    write_scenario_day(settings, 2)
+    with write_connection(settings.db_path) as con:
+        evaluation = evaluate_incremental(con, load_rules(), datetime(2026, 6, 1))
+    assert evaluation.full == ["scenario_costs of 2026-05-03 changed (the newest evaluated day was 2026-05-04)"]

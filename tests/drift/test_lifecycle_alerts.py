@@ -44,7 +44,8 @@ def test_announcement_day_gives_one_alert_per_event_and_no_reminders(settings, w
 def test_reminders_come_90_30_and_7_days_before_each_date_dated_on_their_day(settings, wind_down, drift):
     drift(now=datetime(2027, 1, 31))
 
-    reminders = {(a["key"].split("|")[-1], a["first_seen_at"].date()) for a in alert_rows(settings, "lifecycle_reminder")}
+    reminders = {(a["key"].split("|")[-1], a["first_seen_at"].date())
+                 for a in alert_rows(settings, "lifecycle_reminder")}
     assert reminders == {
         # training unavailable 2026-07-02 (the 90-day point was before the announcement)
         ("T-30", date(2026, 6, 2)), ("T-7", date(2026, 6, 25)),
@@ -88,7 +89,8 @@ def test_without_the_cost_engine_the_impact_is_unknown_not_an_error(settings, wi
         alerts = lifecycle_alerts(con, load_rules(), datetime(2026, 5, 8), ImpactFinder(no_engine))
 
     shutdown = next(a for a in alerts if "inference_shutdown" in a.key)
-    assert shutdown.evidence["impact_unknown"] == "loading the scenario catalogue failed: cost_engine.availability missing"
+    assert shutdown.evidence["impact_unknown"] == (
+        "loading the scenario catalogue failed: cost_engine.availability missing")
 
 
 def test_an_event_already_in_effect_when_first_seen_is_not_news(settings, drift):
@@ -180,3 +182,22 @@ def test_a_failure_working_out_the_impact_is_unknown_impact_not_a_failed_alert_s
 
     assert [(a.rule, a.severity) for a in alerts] == [("lifecycle_announced", "critical")]
     assert "scenario without routes" in alerts[0].evidence["impact_unknown"]
+
+
+def test_reminders_follow_the_current_event_of_the_best_ranked_source(settings, drift):
+    # OpenAI's own page and LiteLLM's aggregator disagree on a shutdown date. The current event
+    # (lifecycle_events_as_of: the best-ranked source, a provider page before an aggregator) is
+    # OpenAI's 2026-11-01; LiteLLM's 2026-12-01 is announced but gets no reminders.
+    shutdown = [LifecycleEvent("openai", "ft:gpt-4o-mini-2024-07-18", "inference_shutdown", date(2026, 11, 1),
+                               ANNOUNCED, source_url=URL)]
+    later = [LifecycleEvent("openai", "ft:gpt-4o-mini-2024-07-18", "inference_shutdown", date(2026, 12, 1),
+                            None, source_url="https://github.com/BerriAI/litellm")]
+    with write_connection(settings.db_path) as con:
+        load_lifecycle_events(con, shutdown, datetime(2026, 5, 7, 18), "openai_deprecations", None)
+        load_lifecycle_events(con, later, datetime(2026, 5, 8, 18), "litellm", None)
+
+    drift(now=datetime(2027, 1, 1))
+
+    reminders = {(a["trigger_ref"], a["key"].split("|")[-1]) for a in alert_rows(settings, "lifecycle_reminder")}
+    assert reminders == {("2026-11-01", "T-90"), ("2026-11-01", "T-30"), ("2026-11-01", "T-7")}
+    assert {a["trigger_ref"] for a in alert_rows(settings, "lifecycle_announced")} == {"2026-11-01", "2026-12-01"}

@@ -140,3 +140,26 @@ def test_an_open_condition_of_a_disabled_rule_is_resolved_as_no_longer_evaluated
         ("resolved", "no longer evaluated", datetime(2025, 7, 2))]
     assert run.summary() == "0 new alerts, 1 resolved, 1 delivered"
     assert drift(rules=without_stale, now=datetime(2025, 7, 3)).summary() == "0 new alerts, 0 resolved, 0 delivered"
+
+
+def test_a_retired_endpoint_fails_its_runs_and_the_alert_says_it_is_retired(settings, tmp_path, drift):
+    # RunPod's GraphQL API answering that it is retired (the answer tests/scrapers/test_runpod_v2.py
+    # parses as `retired`), three days running after one good capture; the default rule's
+    # failure_outcomes do not list `retired`: it fails a run whatever they say.
+    directory = tmp_path / "snap"
+    write_runpod_days(directory, [{}])
+    for day in (1, 2, 3):
+        name = stamp(day).strftime("%Y-%m-%dT%H%M%SZ") + ".json"
+        (directory / "runpod" / name).write_text(json.dumps({"errors": [{"message": "This API is retired"}]}))
+    replay(settings, directory)
+
+    drift()
+
+    stale = alert_rows(settings, "source_stale")
+    assert [(a["key"], a["first_seen_at"], a["state"]) for a in stale] == [("runpod", stamp(3), "open")]
+    assert stale[0]["message"].startswith(
+        "source runpod is retired: its endpoint answered that it is gone for good (3 failed runs in a row since "
+        f"{stamp(1).isoformat(sep=' ')}): ")
+    assert "set RUNPOD_API_KEY" in stale[0]["message"]
+    evidence = json.loads(stale[0]["evidence"])
+    assert evidence["retired"] is True and evidence["last_outcome"] == "retired"
