@@ -22,7 +22,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from reports.data import HISTORY_DAYS, GpuPoint, ReportData, ScenarioSummary, TokenPoint, gpu_sort_key, is_flexible
+from reports.model import HISTORY_DAYS, GpuPoint, ReportData, ScenarioSummary, TokenPoint, gpu_sort_key, is_flexible
 from scrapers.records import INTERRUPTIBLE_TIERS
 
 EVENT_COLOURS = {

@@ -14,7 +14,8 @@ import duckdb
 
 from core.files import atomic_write_bytes, atomic_write_text
 from core.settings import Settings
-from reports.data import ReportData, load_report_data
+from reports.assembly import load_report_data
+from reports.model import ReportData
 from reports.render import render_html
 from reports.summary import render_summary
 from warehouse.asof import latest_observation_date

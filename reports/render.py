@@ -10,7 +10,7 @@ import jinja2
 
 from core import money
 from reports.charts import all_charts
-from reports.data import GPU_PRIORITY, PREFERRED_GPU, GpuOffering, ReportData
+from reports.model import GPU_PRIORITY, PREFERRED_GPU, GpuOffering, ReportData
 
 TEMPLATES = Path(__file__).parent / "templates"
 CHANGES_SHOWN = 12  # rows per change table in the headline

@@ -156,7 +156,7 @@ def test_every_catalogue_scenario_has_a_row_in_the_view(bundled):
 def test_the_report_prices_the_scenarios_for_another_customer_profile(bundled):
     from datetime import date
 
-    from reports.data import scenario_catalogue
+    from reports.assembly import scenario_catalogue
 
     with read_connection(bundled.db_path) as con:
         _, stored = scenario_catalogue(con, date(2026, 10, 8))

@@ -5,18 +5,15 @@ from datetime import date, datetime, timedelta
 
 import duckdb
 
+from reports.assembly import load_report_data, scenario_catalogue
+from reports.comparisons import diff_prices
 from reports.daily import newest_day
-from reports.data import (
-    PriceChange,
+from reports.model import GpuOffering, PriceChange, cheapest_by_gpu, gpu_sort_key
+from reports.queries import (
     alerts_for_day,
-    cheapest_by_gpu,
-    diff_prices,
     gpu_daily_history,
     gpu_snapshot,
-    gpu_sort_key,
     lifecycle_events,
-    load_report_data,
-    scenario_catalogue,
     source_health,
     token_history,
     token_snapshot,
@@ -183,7 +180,6 @@ def test_a_table_with_an_unexpected_shape_is_reported_not_raised(tmp_path):
 
 
 def test_cheapest_skips_committed_tiers_unless_nothing_else(settings):
-    from reports.data import GpuOffering
     at = datetime(2026, 2, 11, 6)
     reserved = GpuOffering("H100 SXM 80GB", "runpod", "reserved_6m", 2.10, 1, None, at, None)
     on_demand = GpuOffering("H100 SXM 80GB", "lambda", "on_demand", 2.99, 8, None, at, None)
