@@ -33,18 +33,39 @@ def gpu_sort_key(gpu_model: str) -> tuple[int, int, str]:
 # ---------------------------------------------------------------- GPU prices
 
 
+def cheapest_rank(tier: str, usd_per_gpu_hour: float, sold_out: bool) -> tuple[bool, bool, float]:
+    """How "the cheapest" compares offerings (issue #11: the cheapest usable on-demand offer): one
+    that can be rented (not sold out) first, then a flexible tier, then the lower price."""
+    return sold_out, not is_flexible(tier), usd_per_gpu_hour
+
+
 @dataclass(frozen=True)
 class GpuPoint:
+    """One (GPU model, provider, tier) on one day (``gpu_prices_daily_as_of``): the price of its
+    cheapest offering not marked sold out, or, when every offering was sold out, its lowest listed
+    price (``sold_out``)."""
+
     day: date
     gpu_model: str
     provider: str
     tier: str
     usd_per_gpu_hour: float
+    sold_out: bool = False
+
+    @property
+    def rank(self) -> tuple[bool, bool, float]:
+        return cheapest_rank(self.tier, self.usd_per_gpu_hour, self.sold_out)
+
+
+def cheapest_point(points: list[GpuPoint]) -> GpuPoint:
+    """The cheapest of one day's points by ``cheapest_rank``."""
+    return min(points, key=lambda p: p.rank)
 
 
 @dataclass(frozen=True)
 class GpuOffering:
-    """The cheapest offering of one (GPU model, provider, tier) in a snapshot."""
+    """The cheapest offering of one (GPU model, provider, tier) in a snapshot: not sold out, when
+    any of its offerings is not (``sold_out`` True when every one is)."""
 
     gpu_model: str
     provider: str
@@ -54,6 +75,7 @@ class GpuOffering:
     region: str | None
     observed_at: datetime
     offer_count: int | None
+    sold_out: bool = False
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -67,14 +89,19 @@ class GpuOffering:
     def flexible(self) -> bool:
         return is_flexible(self.tier)
 
+    @property
+    def rank(self) -> tuple[bool, bool, float]:
+        return cheapest_rank(self.tier, self.usd_per_gpu_hour, self.sold_out)
+
 
 def cheapest_by_gpu(snapshot: list[GpuOffering]) -> dict[str, GpuOffering]:
-    """The cheapest flexible offering per GPU model (on demand, no commitment, not interruptible);
-    an interruptible or committed one only when the GPU has nothing else."""
+    """The cheapest offering per GPU model by ``cheapest_rank``: rentable and flexible (on demand,
+    no commitment, not interruptible) first; an interruptible or committed one only when the GPU
+    has nothing else, a sold-out one only when nothing can be rented."""
     best: dict[str, GpuOffering] = {}
     for o in snapshot:
         current = best.get(o.gpu_model)
-        if current is None or (not current.flexible, current.usd_per_gpu_hour) > (not o.flexible, o.usd_per_gpu_hour):
+        if current is None or current.rank > o.rank:
             best[o.gpu_model] = o
     return dict(sorted(best.items(), key=lambda kv: gpu_sort_key(kv[0])))
 

@@ -61,40 +61,45 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> list[
 
 def gpu_daily_history(con: duckdb.DuckDBPyConnection, as_of: date, days: int = HISTORY_DAYS,
                       have: set[str] | None = None) -> list[GpuPoint]:
-    """Per day, GPU model, provider and tier: the lowest USD/GPU-hour in that provider's last load of the day."""
-    if "gpu_price_history" not in _have(con, have):
+    """Per day of the ``days`` up to ``as_of``, GPU model, provider and tier: the daily GPU price
+    (``gpu_prices_daily_as_of``, warehouse/semantic/80_report.sql): its cheapest offering not
+    marked sold out, else its lowest listed price (``sold_out``), in the provider's best feed's
+    last load of the day."""
+    if "gpu_prices_daily_as_of" not in _have(con, have):
         return []
     rows = con.execute(
         """
-        WITH loads AS (
-            SELECT provider, CAST(observed_at AS DATE) AS day, max(observed_at) AS at
-            FROM gpu_price_history WHERE observed_at >= ? AND observed_at < ?
-            GROUP BY ALL
-        )
-        SELECT l.day, h.gpu_model, h.provider, h.tier, min(h.usd_per_gpu_hour)
-        FROM gpu_price_history h JOIN loads l ON h.provider = l.provider AND h.observed_at = l.at
-        WHERE h.gpu_model IS NOT NULL
-        GROUP BY ALL ORDER BY 2, 3, 4, 1
+        SELECT day, gpu_model, provider, tier,
+               coalesce(usd_per_gpu_hour_min_available, usd_per_gpu_hour_min),
+               usd_per_gpu_hour_min_available IS NULL
+        FROM gpu_prices_daily_as_of($cutoff, since := $since)
+        ORDER BY gpu_model, provider, tier, day
         """,
-        [day_end(as_of - timedelta(days=days)), day_end(as_of)],
+        {"cutoff": day_end(as_of), "since": day_end(as_of - timedelta(days=days))},
     ).fetchall()
     return [GpuPoint(*row) for row in rows]
 
 
 def gpu_snapshot(con: duckdb.DuckDBPyConnection, as_of: date, have: set[str] | None = None) -> list[GpuOffering]:
-    """``gpu_offerings_as_of(day_end(as_of))``: cheapest offering per (GPU model, provider, tier)."""
+    """``gpu_offerings_as_of(day_end(as_of))``, per (GPU model, provider, tier): its cheapest offering
+    not marked sold out, else its cheapest listed one (``sold_out``), the same rule as the daily
+    price (``gpu_prices_daily_as_of``)."""
     if "gpu_offerings_as_of" not in _have(con, have):
         return []
     rows = con.execute(
         """
+        WITH offers AS (
+            SELECT *, available IS NOT DISTINCT FROM false AS sold_out FROM gpu_offerings_as_of(?)
+            WHERE gpu_model IS NOT NULL
+        )
         SELECT gpu_model, provider, tier,
-               min(usd_per_gpu_hour) AS usd,
-               arg_min(gpu_count, usd_per_gpu_hour) AS gpu_count,
-               arg_min(region, usd_per_gpu_hour) AS region,
+               arg_min(usd_per_gpu_hour, (sold_out, usd_per_gpu_hour)) AS usd,
+               arg_min(gpu_count, (sold_out, usd_per_gpu_hour)) AS gpu_count,
+               arg_min(region, (sold_out, usd_per_gpu_hour)) AS region,
                max(observed_at) AS observed_at,
-               arg_min(offer_count, usd_per_gpu_hour) AS offer_count
-        FROM gpu_offerings_as_of(?)
-        WHERE gpu_model IS NOT NULL
+               arg_min(offer_count, (sold_out, usd_per_gpu_hour)) AS offer_count,
+               bool_and(sold_out) AS sold_out
+        FROM offers
         GROUP BY ALL
         """,
         [day_end(as_of)],
@@ -126,22 +131,31 @@ def token_snapshot(con: duckdb.DuckDBPyConnection, as_of: date, price_kind: str 
 
 def token_history(con: duckdb.DuckDBPyConnection, as_of: date, price_kind: str = TRAINING_KIND,
                   days: int = HISTORY_DAYS, have: set[str] | None = None) -> list[TokenPoint]:
-    """The believed price per (provider, model, method) over the same window as the GPU charts:
-    on its first day and on every day a non-aggregator source loaded token prices."""
+    """The believed price per (provider, model, method) over the same window as the GPU charts,
+    on its first day and on every day a non-aggregator source loaded token prices: on each of those
+    days D what ``token_snapshot(D)`` says, read in one query (``token_prices_believed_daily``,
+    warehouse/semantic/80_report.sql) rather than one as-of query per day."""
     have = _have(con, have)
-    if "token_prices_believed_as_of" not in have or "token_price_history" not in have:
+    if "token_prices_believed_daily" not in have or "token_price_history" not in have:
         return []
     first = as_of - timedelta(days=days - 1)
-    loaded = con.execute(
-        "SELECT DISTINCT CAST(observed_at AS DATE) FROM token_price_history "
-        "WHERE observed_at >= ? AND observed_at < ? AND NOT list_contains(?, source)",
-        [day_end(first - timedelta(days=1)), day_end(as_of), list(AGGREGATOR_SOURCES)],
+    rows = con.execute(
+        """
+        WITH shown AS (
+            SELECT CAST($first AS DATE) AS day
+            UNION
+            SELECT CAST(observed_at AS DATE) FROM token_price_history
+            WHERE observed_at >= $start AND observed_at < $cutoff AND NOT list_contains($aggregators, source)
+        )
+        SELECT b.day, b.provider, b.model, b.method, b.usd, b.source
+        FROM token_prices_believed_daily($first, $as_of) b SEMI JOIN shown s ON b.day = s.day
+        WHERE b.price_kind = $kind AND NOT list_contains($aggregators, b.source)
+        ORDER BY b.provider, b.model, b.method, b.day
+        """,
+        {"first": first, "as_of": as_of, "start": day_end(first - timedelta(days=1)), "cutoff": day_end(as_of),
+         "aggregators": list(AGGREGATOR_SOURCES), "kind": price_kind},
     ).fetchall()
-    points = []
-    for day in sorted({first} | {r[0] for r in loaded}):
-        points += [TokenPoint(day, q.provider, q.model, q.method, q.usd, q.source)
-                   for q in token_snapshot(con, day, price_kind, have)]
-    return sorted(points, key=lambda p: (p.provider, p.model, p.method, p.day))
+    return [TokenPoint(*row) for row in rows]
 
 
 # ---------------------------------------------------------------- lifecycle
