@@ -1,11 +1,11 @@
 """A small price history for the report tests, loaded through the real warehouse loaders.
 
 SYNTHETIC HISTORY (see tests/reports/SOURCES.md). The price *levels* on the report day come
-from real captures: RunPod and Lambda pricing-page scrapes of 2026-02-11
-(/work/shared/fixtures/gpu/{runpod,lambda}_pricing_page_scrape_2026-02-11.csv), fine-tuning
-prices from /work/shared/fixtures/tokens/fine_tuning_prices_transcribed.csv, and lifecycle
-events from openai_deprecations_md_snapshot_2026-08-20.md. The day-to-day moves before that
-day, the tiers, the scenario costs and the alerts are invented to exercise the report.
+from real captures: RunPod and Lambda pricing-page scrapes of 2026-02-11 (becloudready/gpu-price
+@ 64a1fca6), fine-tuning prices transcribed from the providers' pricing pages, and lifecycle
+events from OpenAI's deprecations page (mnfst/modeldeprecations.dev @ b29cefad, 2026-08-20).
+The day-to-day moves before that day, the tiers, the scenario costs and the alerts are invented
+to exercise the report.
 """
 from __future__ import annotations
 

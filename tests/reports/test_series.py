@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from core.settings import Settings
-from reports.model import GpuPoint, cheapest_point
-from reports.queries import gpu_daily_history, token_history, token_snapshot
+from reports.model import GpuOffering, GpuPoint, cheapest_by_gpu, cheapest_point
+from reports.queries import gpu_daily_history, gpu_snapshot, token_history, token_snapshot
 from scrapers.records import GpuOffer, TokenPrice
 from warehouse.asof import day_end
 from warehouse.db import read_connection, write_connection
@@ -117,6 +117,30 @@ def test_the_report_charts_the_cheapest_rentable_offer_and_flags_a_day_all_sold_
         GpuPoint(DAY1, H100, "runpod", "secure", 2.60), GpuPoint(DAY2, H100, "runpod", "secure", 2.20, sold_out=True)]
     day2 = [p for p in points if p.day == DAY2]
     assert cheapest_point(day2) == GpuPoint(DAY2, H100, "lambda", "on_demand", 2.95)  # 2.20 cannot be rented
+
+
+def test_the_snapshot_prices_each_tier_at_its_cheapest_offering_not_sold_out(gpu_days):
+    settings, _ = gpu_days
+    with read_connection(settings.db_path) as con:
+        day1 = {o.key: o for o in gpu_snapshot(con, DAY1)}
+        day2 = {o.key: o for o in gpu_snapshot(con, DAY2)}
+    # RunPod's last load (18:00): A at 2.50 is sold out, B at 2.60 is not
+    runpod = day1[(H100, "runpod", "secure")]
+    assert (runpod.usd_per_gpu_hour, runpod.sold_out) == (2.60, False)
+    # on day 2 the snapshot still reads RunPod's own collector (fresh, loaded the day before)
+    assert (day2[(H100, "runpod", "secure")].usd_per_gpu_hour, day2[(H100, "lambda", "on_demand")].usd_per_gpu_hour) \
+        == (2.60, 2.95)
+    assert cheapest_by_gpu(list(day2.values()))[H100].provider == "runpod"
+
+
+def test_a_tier_whose_every_offering_is_sold_out_keeps_its_list_price_and_ranks_last():
+    seen = datetime(2026, 3, 2, 6)
+    sold_out = GpuOffering(H100, "runpod", "secure", 2.20, 1, None, seen, None, sold_out=True)
+    rentable = GpuOffering(H100, "lambda", "on_demand", 2.95, 1, None, seen, None)
+    spot = GpuOffering(H100, "runpod", "secure_spot", 1.75, 1, None, seen, None)
+    assert cheapest_by_gpu([sold_out, rentable, spot])[H100] is rentable
+    assert cheapest_by_gpu([sold_out, spot])[H100] is spot
+    assert cheapest_by_gpu([sold_out])[H100] is sold_out
 
 
 def test_the_cheapest_point_prefers_rentable_then_flexible_then_price():
