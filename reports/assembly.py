@@ -13,7 +13,7 @@ from typing import Any
 
 import duckdb
 
-from cost_engine.service import costs_relation
+from cost_engine.service import PricingDay, costs_relation, freshness_warning
 from reports import queries
 from reports.comparisons import SCENARIO_CHANGE_DAYS, change_set, scenario_summaries
 from reports.model import (
@@ -25,6 +25,7 @@ from reports.model import (
     TokenQuote,
     cheapest_by_gpu,
 )
+from warehouse.policy import Policy, default_policy
 
 CHANGE_DAYS = (1, 30)  # the headline compares with these many days before the report day
 
@@ -55,7 +56,9 @@ class _Build:
     con: duckdb.DuckDBPyConnection
     data: ReportData
     have: set[str]
-    customer_profile: str | None
+    customer_profile: str | None = None
+    policy: Policy | None = None
+    today: date | None = None   # None: the report day was asked for (--as-of); prices are judged on it
     then_gpu: dict[int, list[GpuOffering]] = field(default_factory=lambda: {n: [] for n in CHANGE_DAYS})
     then_tokens: dict[int, list[TokenQuote]] = field(default_factory=lambda: {n: [] for n in CHANGE_DAYS})
     all_events: list[dict[str, Any]] = field(default_factory=list)
@@ -66,6 +69,17 @@ class _Build:
 
     def day_before(self, days: int) -> date:
         return self.as_of - timedelta(days=days)
+
+
+def _freshness(b: _Build) -> None:
+    """The cost engine's one-line warning when prices are older than the freshness limit (the CLI's
+    first line on stderr): judged on today for the report of the newest day ("today is today"),
+    on the report day itself for a day asked for."""
+    if not {"gpu_observations", "token_observations"} <= b.have:
+        return
+    explicit = b.today is None
+    day = PricingDay(b.as_of, b.as_of, explicit, b.today or b.as_of)
+    b.data.freshness_warning = freshness_warning(b.con, day, b.policy or default_policy())
 
 
 def _gpu(b: _Build) -> None:
@@ -111,17 +125,20 @@ def _sources(b: _Build) -> None:
 
 # In this order: the changes compare the snapshots the GPU, token and lifecycle sections read.
 SECTIONS: tuple[tuple[str, Callable[[_Build], None]], ...] = (
-    ("GPU prices", _gpu), ("token prices", _tokens), ("lifecycle", _lifecycle), ("changes", _changes),
-    ("scenarios", _scenarios), ("alerts", _alerts), ("sources", _sources),
+    ("freshness", _freshness), ("GPU prices", _gpu), ("token prices", _tokens), ("lifecycle", _lifecycle),
+    ("changes", _changes), ("scenarios", _scenarios), ("alerts", _alerts), ("sources", _sources),
 )
 
 
 def load_report_data(con: duckdb.DuckDBPyConnection, as_of: date, latest_day: date | None = None,
-                     customer_profile: str | None = None) -> ReportData:
+                     customer_profile: str | None = None, *, policy: Policy | None = None,
+                     today: date | None = None) -> ReportData:
     """Everything the report shows, each snapshot queried once. A section whose query fails is left
-    empty and named in ``problems``."""
+    empty and named in ``problems``. ``policy`` (default: the bundled one) sets the freshness limit
+    of the warning; ``today`` is the day it is judged on for the report of the newest day (None:
+    the report day was asked for, and is judged on itself)."""
     build = _Build(con, ReportData(as_of=as_of, latest_day=latest_day), queries.existing_relations(con),
-                   customer_profile)
+                   customer_profile, policy, today)
     for name, fill in SECTIONS:
         try:
             fill(build)

@@ -55,9 +55,9 @@ def _with_open_route(routes: list[RouteCost], cheapest: RouteCost) -> list[Route
 
 def scenario_summaries(now: list[dict[str, Any]], before: dict[int, list[dict[str, Any]]],
                        trend: dict[str, dict[str, Any]]) -> list[ScenarioSummary]:
-    """Per scenario: every route's 'total' row (``now``) with its available mid estimate 7 and 30
-    days before (``before``), and the cheapest route with its cost 7 and 30 days before as the
-    scenario cost trend has them (``trend``, keyed by scenario)."""
+    """Per scenario: every route's 'total' row (``now``, with its status, price charged and basis)
+    with its available mid estimate 7 and 30 days before (``before``), and the cheapest route with
+    its cost 7 and 30 days before as the scenario cost trend has them (``trend``, by scenario)."""
     mids = {n: _available_mids(before.get(n, [])) for n in SCENARIO_CHANGE_DAYS}
     by_scenario: dict[str, list[RouteCost]] = defaultdict(list)
     for r in now:
@@ -68,7 +68,6 @@ def scenario_summaries(now: list[dict[str, Any]], before: dict[int, list[dict[st
         t = trend.get(scenario, {})
         cheapest = next((r for r in routes if r.route == t.get("cheapest_route")), None)
         if cheapest is not None:
-            cheapest = replace(cheapest, usd_per_hour=t.get("usd_per_hour"), basis=t.get("basis"))
             routes = _with_open_route(routes, cheapest)
         summaries.append(ScenarioSummary(scenario, cheapest, t.get("usd_mid_7d_ago"), t.get("usd_mid_30d_ago"),
                                          routes))

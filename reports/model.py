@@ -17,6 +17,9 @@ TRAINING_KIND = "training_per_1m_tokens"
 HISTORY_DAYS = 90  # GPU and token history charts
 LIFECYCLE_LOOKBACK_DAYS = 90
 SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
+# A route's status (cost_engine.pricing.STATUSES), best first: usable; priced on a price older than
+# the freshness limit; a price we lack (the provider may offer it); the provider does not offer it.
+ROUTE_STATES = ("available", "stale", "unpriced", "unavailable")
 
 
 def is_flexible(tier: str) -> bool:
@@ -192,6 +195,16 @@ class RouteCost:
     usd_per_hour: float | None = None   # the hourly price actually charged (whole instance), GPU routes
     basis: str | None = None            # provider page, curated sheet, aggregator, reconstructed/second-hand
     status: str | None = None           # available, stale, unpriced, unavailable (None: stored before v3)
+    usd_per_1m_tokens: float | None = None  # the training price per 1M tokens charged, hosted routes
+    gpus_rented: int | None = None      # the GPUs of the instance charged at usd_per_hour
+    observed_at: str | None = None      # the day of the price charged (YYYY-MM-DD)
+
+    @property
+    def state(self) -> str:
+        """``status``; for a row stored before routes had one, available or unavailable."""
+        if self.status in ROUTE_STATES:
+            return self.status
+        return "available" if self.available else "unavailable"
 
 
 @dataclass(frozen=True)
@@ -203,8 +216,17 @@ class ScenarioSummary:
     routes: list[RouteCost]
 
     @property
-    def unavailable(self) -> list[RouteCost]:
-        return [r for r in self.routes if not r.available]
+    def not_used(self) -> list[RouteCost]:
+        """The routes the cheapest rule skips: stale, unpriced or unavailable (worst first)."""
+        return sorted((r for r in self.routes if not r.available),
+                      key=lambda r: (-ROUTE_STATES.index(r.state), r.route))
+
+    def count(self, state: str) -> int:
+        return sum(1 for r in self.routes if r.state == state)
+
+    @property
+    def usable(self) -> int:
+        return sum(1 for r in self.routes if r.available)
 
 
 # ---------------------------------------------------------------- everything the report shows
@@ -214,6 +236,7 @@ class ScenarioSummary:
 class ReportData:
     as_of: date
     latest_day: date | None = None  # the newest observation day in the warehouse when built
+    freshness_warning: str | None = None  # prices older than the freshness limit: the page's first line
     gpu_history: list[GpuPoint] = field(default_factory=list)
     gpu_now: list[GpuOffering] = field(default_factory=list)
     cheapest_now: dict[str, GpuOffering] = field(default_factory=dict)

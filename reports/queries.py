@@ -193,14 +193,27 @@ def scenario_day(con: duckdb.DuckDBPyConnection, day: date) -> date | None:
 
 def route_costs(con: duckdb.DuckDBPyConnection, day: date | None, rel: str = "scenario_costs") -> list[dict[str, Any]]:
     """The 'total' row of every route of every scenario on ``day`` in ``rel`` (shaped like
-    scenario_costs), cheapest first per scenario, with the route's status from its inputs."""
+    scenario_costs), cheapest first per scenario, with what its inputs say: the route's status,
+    the price actually charged (a GPU instance's USD per hour and the GPUs it rents, or a hosted
+    route's USD per 1M training tokens), that price's basis and observation day."""
     if day is None:
         return []
     return _rows(
         con,
-        "SELECT scenario, route, usd_low, usd_mid, usd_high, available, reason, "
-        f"CAST(inputs AS JSON) ->> 'status' AS status FROM {rel} "
-        "WHERE as_of = ? AND layer = 'total' ORDER BY scenario, usd_mid NULLS LAST, route",
+        f"""
+        WITH totals AS (
+            SELECT scenario, route, usd_low, usd_mid, usd_high, available, reason, CAST(inputs AS JSON) AS inputs
+            FROM {rel} WHERE as_of = ? AND layer = 'total'
+        )
+        SELECT scenario, route, usd_low, usd_mid, usd_high, available, reason,
+               inputs ->> 'status' AS status,
+               TRY_CAST(inputs ->> '$.summary.usd_per_hour' AS DOUBLE) AS usd_per_hour,
+               inputs ->> '$.summary.basis' AS basis,
+               TRY_CAST(inputs ->> '$.summary.usd_per_1m_tokens' AS DOUBLE) AS usd_per_1m_tokens,
+               TRY_CAST(inputs ->> '$.summary.gpus_rented' AS INTEGER) AS gpus_rented,
+               inputs ->> '$.summary.observed_at' AS observed_at
+        FROM totals ORDER BY scenario, usd_mid NULLS LAST, route
+        """,
         [day],
     )
 
@@ -208,7 +221,7 @@ def route_costs(con: duckdb.DuckDBPyConnection, day: date | None, rel: str = "sc
 def scenario_trend(con: duckdb.DuckDBPyConnection, day: date, rel: str = "scenario_costs") -> dict[str, dict[str, Any]]:
     """Per scenario on ``day``: the cheapest route and its cost 7 and 30 days before, from the one
     home of that concept (``scenario_cost_trend_of``, warehouse/semantic/50_costs.sql)."""
-    rows = _rows(con, "SELECT scenario, cheapest_route, usd_mid_7d_ago, usd_mid_30d_ago, usd_per_hour, basis "
+    rows = _rows(con, "SELECT scenario, cheapest_route, usd_mid_7d_ago, usd_mid_30d_ago "
                       f"FROM scenario_cost_trend_of('{rel}') WHERE as_of = ? AND layer = 'total'", [day])
     return {r["scenario"]: r for r in rows}
 
