@@ -163,7 +163,7 @@ def test_the_report_prices_the_scenarios_for_another_customer_profile(bundled):
         _, active = scenario_catalogue(con, date(2026, 10, 8), customer_profile="active")
 
     def closed(summaries):
-        return sorted(r.route for s in summaries if s.scenario == "hosted_1k_x_500_3ep" for r in s.unavailable)
+        return sorted(r.route for s in summaries if s.scenario == "hosted_1k_x_500_3ep" for r in s.not_used)
 
     # New customers (stored): the three OpenAI routes (wind-down) and Vertex gemini-2.0-flash (retired
     # 2026-06-01) are closed; an active customer keeps OpenAI.
