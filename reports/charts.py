@@ -22,7 +22,15 @@ from typing import Any
 
 from markupsafe import Markup
 
-from reports.data import HISTORY_DAYS, GpuPoint, ReportData, ScenarioSummary, TokenPoint, gpu_sort_key, is_flexible
+from reports.model import (
+    HISTORY_DAYS,
+    GpuPoint,
+    ReportData,
+    ScenarioSummary,
+    TokenPoint,
+    cheapest_point,
+    gpu_sort_key,
+)
 from scrapers.records import INTERRUPTIBLE_TIERS
 
 EVENT_COLOURS = {
@@ -335,9 +343,9 @@ def gpu_chart(gpu_model: str, points: list[GpuPoint], as_of: date) -> Chart:
         series.append((item, [(p.day, p.usd_per_gpu_hour, "") for p in pts]))
     cheapest = []
     for day, day_points in by_day.items():
-        flexible = [p for p in day_points if is_flexible(p.tier)] or day_points
-        best = min(flexible, key=lambda p: p.usd_per_gpu_hour)
-        cheapest.append((day, best.usd_per_gpu_hour, f"{best.provider} · {best.tier}"))
+        best = cheapest_point(day_points)
+        label = f"{best.provider} · {best.tier}" + (" · sold out" if best.sold_out else "")
+        cheapest.append((day, best.usd_per_gpu_hour, label))
     series.append((LegendItem("cheapest", "#000000", dash=True, width=3), cheapest))
     return _time_chart(f"chart-gpu-{slug(gpu_model)}", f"{gpu_model}: USD per GPU-hour", "USD / GPU-hour",
                        series, as_of, lambda v: f"${v:,.3f}/GPU-h")

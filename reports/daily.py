@@ -14,11 +14,13 @@ import duckdb
 
 from core.files import atomic_write_bytes, atomic_write_text
 from core.settings import Settings
-from reports.data import ReportData, load_report_data
+from reports.assembly import load_report_data
+from reports.model import ReportData
 from reports.render import render_html
 from reports.summary import render_summary
 from warehouse.asof import latest_observation_date
 from warehouse.db import read_connection
+from warehouse.policy import load_policy
 
 LATEST_HTML = "latest.html"
 LATEST_SUMMARY = "latest.md"  # the markdown summary of latest.html, for the Prefect artifact
@@ -51,11 +53,15 @@ def newest_day(con: duckdb.DuckDBPyConnection) -> date | None:
 
 
 def read_report_data(settings: Settings, as_of: date | None = None, customer_profile: str | None = None) -> ReportData:
-    """Open the warehouse read-only, gather everything for ``as_of`` (default: latest observation day), close."""
+    """Open the warehouse read-only, gather everything for ``as_of`` (default: latest observation day), close.
+    Without ``as_of`` the freshness of the prices is judged on today's date (UTC), with it on that day;
+    the limits are the settings' pricing policy (``warehouse.policy.load_policy``)."""
+    policy = load_policy(settings)
     with read_connection(settings.db_path) as con:
         latest = newest_day(con)
         return load_report_data(con, as_of or latest or today_utc(), latest_day=latest,
-                                customer_profile=customer_profile)
+                                customer_profile=customer_profile, policy=policy,
+                                today=None if as_of is not None else today_utc())
 
 
 def write_report(settings: Settings, as_of: date | None = None, out: Path | None = None,

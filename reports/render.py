@@ -10,7 +10,15 @@ import jinja2
 
 from core import money
 from reports.charts import all_charts
-from reports.data import GPU_PRIORITY, PREFERRED_GPU, GpuOffering, ReportData
+from reports.model import (
+    GPU_PRIORITY,
+    PREFERRED_GPU,
+    ROUTE_STATES,
+    GpuOffering,
+    ReportData,
+    RouteCost,
+    ScenarioSummary,
+)
 
 TEMPLATES = Path(__file__).parent / "templates"
 CHANGES_SHOWN = 12  # rows per change table in the headline
@@ -26,6 +34,25 @@ def pct_change(now: float | None, before: float | None) -> float | None:
     if now is None or before is None or before == 0:
         return None
     return (now - before) / before
+
+
+def charged(route: RouteCost) -> str:
+    """The price a route is charged: a GPU instance's USD per hour and the GPUs it rents, or a
+    hosted route's USD per 1M training tokens; "—" when it has none (unpriced, or stored before
+    routes carried it)."""
+    if route.usd_per_hour is not None:
+        gpus = route.gpus_rented
+        rented = f" ({gpus} GPU{'s' if gpus != 1 else ''})" if gpus else ""
+        return f"{money.usd_price(route.usd_per_hour)}/h{rented}"
+    if route.usd_per_1m_tokens is not None:
+        return f"{money.usd_price(route.usd_per_1m_tokens)}/1M tokens"
+    return "—"
+
+
+def not_used(summary: ScenarioSummary) -> str:
+    """The routes the cheapest rule skips, by status: ``1 stale, 2 unavailable``; ``—`` for none."""
+    parts = [f"{summary.count(state)} {state}" for state in ROUTE_STATES[1:] if summary.count(state)]
+    return ", ".join(parts) or "—"
 
 
 def pct(value: float | None) -> str:
@@ -56,8 +83,8 @@ def environment(autoescape: bool = True, **options: Any) -> jinja2.Environment:
         loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=autoescape, undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, **options,
     )
-    env.filters.update(usd=usd, pct=pct, day=day, stamp=stamp, direction=direction)
-    env.globals.update(pct_change=pct_change)
+    env.filters.update(usd=usd, pct=pct, day=day, stamp=stamp, direction=direction, charged=charged)
+    env.globals.update(pct_change=pct_change, not_used=not_used)
     return env
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import jinja2
 
-from reports.data import ReportData
+from reports.model import ReportData
 from reports.render import cheapest_rows, environment
 
 SHOWN = 8  # rows per list

@@ -156,14 +156,14 @@ def test_every_catalogue_scenario_has_a_row_in_the_view(bundled):
 def test_the_report_prices_the_scenarios_for_another_customer_profile(bundled):
     from datetime import date
 
-    from reports.data import scenario_catalogue
+    from reports.assembly import scenario_catalogue
 
     with read_connection(bundled.db_path) as con:
         _, stored = scenario_catalogue(con, date(2026, 10, 8))
         _, active = scenario_catalogue(con, date(2026, 10, 8), customer_profile="active")
 
     def closed(summaries):
-        return sorted(r.route for s in summaries if s.scenario == "hosted_1k_x_500_3ep" for r in s.unavailable)
+        return sorted(r.route for s in summaries if s.scenario == "hosted_1k_x_500_3ep" for r in s.not_used)
 
     # New customers (stored): the three OpenAI routes (wind-down) and Vertex gemini-2.0-flash (retired
     # 2026-06-01) are closed; an active customer keeps OpenAI.

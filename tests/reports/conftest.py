@@ -1,14 +1,15 @@
 """A small price history for the report tests, loaded through the real warehouse loaders.
 
 SYNTHETIC HISTORY (see tests/reports/SOURCES.md). The price *levels* on the report day come
-from real captures: RunPod and Lambda pricing-page scrapes of 2026-02-11
-(/work/shared/fixtures/gpu/{runpod,lambda}_pricing_page_scrape_2026-02-11.csv), fine-tuning
-prices from /work/shared/fixtures/tokens/fine_tuning_prices_transcribed.csv, and lifecycle
-events from openai_deprecations_md_snapshot_2026-08-20.md. The day-to-day moves before that
-day, the tiers, the scenario costs and the alerts are invented to exercise the report.
+from real captures: RunPod and Lambda pricing-page scrapes of 2026-02-11 (becloudready/gpu-price
+@ 64a1fca6), fine-tuning prices transcribed from the providers' pricing pages, and lifecycle
+events from OpenAI's deprecations page (mnfst/modeldeprecations.dev @ b29cefad, 2026-08-20).
+The day-to-day moves before that day, the tiers, the scenario costs and the alerts are invented
+to exercise the report.
 """
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -65,29 +66,53 @@ LIFECYCLE = [  # (event, first seen)
                     announced_date=date(2025, 11, 14), replacement="gpt-image-1"), AS_OF),
 ]
 
-SCENARIO_ROWS = [  # (as_of, scenario, route, low, mid, high, available, reason)
-    (AS_OF, "sft-lora-8b-10m-tokens", "gpu:runpod:H100 SXM 80GB:secure", 5.0, 8.07, 13.0, True, None),
-    (AS_OF, "sft-lora-8b-10m-tokens", "api:together:<=16B:sft_lora", 4.8, 4.8, 4.8, True, None),
-    (AS_OF, "sft-lora-8b-10m-tokens", "api:openai:gpt-4o-mini-2024-07-18", None, None, None, False,
-     "training unavailable to organisations that have never fine-tuned"),
-    (AS_OF, "sft-full-70b-100m-tokens", "gpu:lambda:H100 SXM 80GB:on_demand", 900.0, 1300.0, 2100.0, True, None),
-    (AS_OF, "sft-full-70b-100m-tokens", "gpu:runpod:H100 SXM 80GB:secure", 820.0, 1170.0, 1900.0, True, None),
-    (AS_OF - timedelta(days=7), "sft-lora-8b-10m-tokens", "api:together:<=16B:sft_lora", 4.8, 4.8, 4.8, True, None),
-    (AS_OF - timedelta(days=7), "sft-lora-8b-10m-tokens", "gpu:runpod:H100 SXM 80GB:secure", 5.6, 8.37, 14.0, True, None),
-    (AS_OF - timedelta(days=7), "sft-full-70b-100m-tokens", "gpu:runpod:H100 SXM 80GB:secure", 850.0, 1220.0, 2000.0, True, None),
-    (AS_OF - timedelta(days=30), "sft-lora-8b-10m-tokens", "api:together:<=16B:sft_lora", 5.0, 5.0, 5.0, True, None),
-    (AS_OF - timedelta(days=30), "sft-full-70b-100m-tokens", "gpu:runpod:H100 SXM 80GB:secure", 900.0, 1300.0, 2150.0, True, None),
+# What the cost engine stores in a total row's inputs (cost_engine/pricing.py): the route's status
+# and summary (the price charged, its basis and day). GPU routes rent whole instances: Lambda's
+# H100 is an 8-GPU instance at 8 x $2.99 = $23.92/h; RunPod's H100 pod is 1 GPU at $2.69/h.
+RUNPOD_H100 = {"status": "available", "summary": {"usd_per_hour": 2.69, "gpus_rented": 1, "basis": "provider page",
+                                                  "observed_at": "2026-02-11"}}
+LAMBDA_H100 = {"status": "available", "summary": {"usd_per_hour": 23.92, "gpus_rented": 8,
+                                                  "basis": "provider page", "observed_at": "2026-02-11"}}
+TOGETHER = {"status": "available", "summary": {"usd_per_1m_tokens": 0.48, "basis": "provider page",
+                                               "observed_at": "2026-02-11"}}
+MINI = {"status": "unavailable", "summary": {"usd_per_1m_tokens": 3.0, "basis": "provider page",
+                                             "observed_at": "2026-02-11"}}
+# priced on a 2025 price, past the freshness limit: cheaper than every usable route, never the cheapest
+STALE_A100 = {"status": "stale", "summary": {"usd_per_hour": 1.64, "gpus_rented": 1, "basis": "curated sheet",
+                                             "observed_at": "2025-11-30"}}
+UNPRICED = {"status": "unpriced", "summary": {}}
+LORA, FULL = "sft-lora-8b-10m-tokens", "sft-full-70b-100m-tokens"
+H100_RUNPOD, H100_LAMBDA = "gpu:runpod:H100 SXM 80GB:secure", "gpu:lambda:H100 SXM 80GB:on_demand"
+TOGETHER_LORA = "api:together:<=16B:sft_lora"
+WEEK, MONTH = AS_OF - timedelta(days=7), AS_OF - timedelta(days=30)
+
+SCENARIO_ROWS = [  # (as_of, scenario, route, low, mid, high, available, reason, inputs)
+    (AS_OF, LORA, H100_RUNPOD, 5.0, 8.07, 13.0, True, None, RUNPOD_H100),
+    (AS_OF, LORA, TOGETHER_LORA, 4.8, 4.8, 4.8, True, None, TOGETHER),
+    (AS_OF, LORA, "api:openai:gpt-4o-mini-2024-07-18", None, None, None, False,
+     "training unavailable to organisations that have never fine-tuned", MINI),
+    (AS_OF, FULL, H100_LAMBDA, 900.0, 1300.0, 2100.0, True, None, LAMBDA_H100),
+    (AS_OF, FULL, H100_RUNPOD, 820.0, 1170.0, 1900.0, True, None, RUNPOD_H100),
+    (AS_OF, FULL, "gpu:runpod:A100 SXM 80GB:secure", 500.0, 700.0, 1100.0, False,
+     "stale price: runpod A100 SXM 80GB $1.64 observed 2025-11-30, older than 30 days", STALE_A100),
+    (AS_OF, FULL, "api:together:llama-3.1-70b", None, None, None, False,
+     "no training price for together llama-3.1-70b at or before 2026-02-11", UNPRICED),
+    (WEEK, LORA, TOGETHER_LORA, 4.8, 4.8, 4.8, True, None, TOGETHER),
+    (WEEK, LORA, H100_RUNPOD, 5.6, 8.37, 14.0, True, None, RUNPOD_H100),
+    (WEEK, FULL, H100_RUNPOD, 850.0, 1220.0, 2000.0, True, None, RUNPOD_H100),
+    (MONTH, LORA, TOGETHER_LORA, 5.0, 5.0, 5.0, True, None, TOGETHER),
+    (MONTH, FULL, H100_RUNPOD, 900.0, 1300.0, 2150.0, True, None, RUNPOD_H100),
 ]
 
 ALERT_ROWS = [  # (id, rule, key, severity, first_seen, last_seen, state, resolved_at, message)
-    ("a1", "gpu_price_drop", "runpod|H100 SXM 80GB|secure", "warning", datetime(2026, 2, 11, 6), datetime(2026, 2, 11, 6),
-     "open", None, "runpod H100 SXM 80GB secure fell 3.6% to $2.69/GPU-h"),
+    ("a1", "gpu_price_drop", "runpod|H100 SXM 80GB|secure", "warning", datetime(2026, 2, 11, 6),
+     datetime(2026, 2, 11, 6), "open", None, "runpod H100 SXM 80GB secure fell 3.6% to $2.69/GPU-h"),
     ("a2", "lifecycle_soon", "openai|codex-mini-latest", "critical", datetime(2026, 2, 5, 6), datetime(2026, 2, 11, 6),
      "open", None, "codex-mini-latest shuts down on 2026-02-12"),
     ("a3", "source_failing", "lambda", "info", datetime(2026, 2, 1, 6), datetime(2026, 2, 1, 6),
      "resolved", datetime(2026, 2, 2, 6), "lambda unreachable"),
-    ("a4", "gpu_price_rise", "lambda|H100 SXM 80GB|on_demand", "info", datetime(2026, 2, 9, 6), datetime(2026, 2, 10, 6),
-     "resolved", datetime(2026, 2, 11, 6), "lambda H100 price back to normal"),
+    ("a4", "gpu_price_rise", "lambda|H100 SXM 80GB|on_demand", "info", datetime(2026, 2, 9, 6),
+     datetime(2026, 2, 10, 6), "resolved", datetime(2026, 2, 11, 6), "lambda H100 price back to normal"),
 ]
 
 
@@ -140,10 +165,10 @@ def build_history(db_path: Path, days: int = 37) -> None:
 
 
 def insert_scenarios(con) -> None:  # type: ignore[no-untyped-def]
-    for as_of, scenario, route, low, mid, high, available, reason in SCENARIO_ROWS:
+    for as_of, scenario, route, low, mid, high, available, reason, inputs in SCENARIO_ROWS:
         con.execute(
-            "INSERT INTO scenario_costs VALUES (?, ?, ?, 'total', ?, ?, ?, ?, ?, '{}', ?)",
-            [as_of, scenario, route, low, mid, high, available, reason, observed(as_of)],
+            "INSERT INTO scenario_costs VALUES (?, ?, ?, 'total', ?, ?, ?, ?, ?, ?, ?)",
+            [as_of, scenario, route, low, mid, high, available, reason, json.dumps(inputs), observed(as_of)],
         )
         con.execute(  # another layer, which the report must ignore
             "INSERT INTO scenario_costs VALUES (?, ?, ?, 'compute', 0.01, 0.01, 0.01, true, NULL, '{}', ?)",

@@ -230,8 +230,8 @@ def test_report_opens_offline_with_every_chart_drawn_and_tables_filled(history, 
         assert chart["hovers"] > 0 and chart["width"] > 300, chart
     assert page.probe["tables"] == {
         "table-alerts": 3, "table-changes-1d": 2, "table-changes-30d": 4, "table-cheapest": 5,
-        "table-offerings": 8, "table-tokens": 3, "table-scenarios": 2, "table-routes": 5,
-        "table-unavailable": 1, "table-lifecycle": 4, "table-sources": 6,
+        "table-offerings": 8, "table-tokens": 3, "table-scenarios": 2, "table-routes": 7,
+        "table-not-used": 3, "table-lifecycle": 4, "table-sources": 6,
     }
     assert (ARTIFACTS / "report.png").stat().st_size > 10_000
 

@@ -5,18 +5,15 @@ from datetime import date, datetime, timedelta
 
 import duckdb
 
+from reports.assembly import load_report_data, scenario_catalogue
+from reports.comparisons import diff_prices
 from reports.daily import newest_day
-from reports.data import (
-    PriceChange,
+from reports.model import GpuOffering, PriceChange, cheapest_by_gpu, gpu_sort_key
+from reports.queries import (
     alerts_for_day,
-    cheapest_by_gpu,
-    diff_prices,
     gpu_daily_history,
     gpu_snapshot,
-    gpu_sort_key,
     lifecycle_events,
-    load_report_data,
-    scenario_catalogue,
     source_health,
     token_history,
     token_snapshot,
@@ -131,7 +128,7 @@ def test_scenarios_use_the_total_layer_and_compare_with_7_and_30_days(con_histor
     lora = next(s for s in scenarios if s.scenario == "sft-lora-8b-10m-tokens")
     assert lora.cheapest.route == "api:together:<=16B:sft_lora"
     assert (lora.cheapest_7d, lora.cheapest_30d) == (4.8, 5.0)
-    assert [r.route for r in lora.unavailable] == ["api:openai:gpt-4o-mini-2024-07-18"]
+    assert [r.route for r in lora.not_used] == ["api:openai:gpt-4o-mini-2024-07-18"]
     gpu = next(r for r in lora.routes if r.route.startswith("gpu:runpod"))
     assert (gpu.usd_mid, gpu.mid_7d, gpu.mid_30d) == (8.07, 8.37, None)
 
@@ -183,7 +180,6 @@ def test_a_table_with_an_unexpected_shape_is_reported_not_raised(tmp_path):
 
 
 def test_cheapest_skips_committed_tiers_unless_nothing_else(settings):
-    from reports.data import GpuOffering
     at = datetime(2026, 2, 11, 6)
     reserved = GpuOffering("H100 SXM 80GB", "runpod", "reserved_6m", 2.10, 1, None, at, None)
     on_demand = GpuOffering("H100 SXM 80GB", "lambda", "on_demand", 2.99, 8, None, at, None)
@@ -242,3 +238,46 @@ def test_an_offering_its_provider_stopped_listing_leaves_the_snapshot(settings):
     with read_connection(settings.db_path) as con:
         assert [o.gpu_model for o in gpu_snapshot(con, date(2026, 2, 10))] == ["H100 SXM 80GB", "A100 SXM 80GB"]
         assert [o.gpu_model for o in gpu_snapshot(con, date(2026, 2, 11))] == ["H100 SXM 80GB"]
+
+
+def test_each_route_carries_its_status_the_price_charged_and_its_basis(con_history):
+    """conftest SCENARIO_ROWS: Lambda's H100 is an 8-GPU instance at 8 x $2.99 = $23.92/h."""
+    _, scenarios = scenario_catalogue(con_history, AS_OF)
+    full = next(s for s in scenarios if s.scenario == "sft-full-70b-100m-tokens")
+    routes = {r.route: r for r in full.routes}
+    lam = routes["gpu:lambda:H100 SXM 80GB:on_demand"]
+    assert (lam.state, lam.usd_per_hour, lam.gpus_rented, lam.basis, lam.observed_at) == (
+        "available", 23.92, 8, "provider page", "2026-02-11")
+    stale = routes["gpu:runpod:A100 SXM 80GB:secure"]
+    assert (stale.state, stale.usd_mid, stale.basis, stale.observed_at) == (
+        "stale", 700.0, "curated sheet", "2025-11-30")
+    assert routes["api:together:llama-3.1-70b"].state == "unpriced"
+    lora = next(s for s in scenarios if s.scenario == "sft-lora-8b-10m-tokens")
+    assert lora.cheapest.usd_per_1m_tokens == 0.48 and lora.cheapest.usd_per_hour is None
+
+
+def test_a_stale_route_is_never_the_cheapest_though_it_costs_less(con_history):
+    _, scenarios = scenario_catalogue(con_history, AS_OF)
+    full = next(s for s in scenarios if s.scenario == "sft-full-70b-100m-tokens")
+    # the stale A100 route's $700 is below every usable route; the cheapest usable is RunPod's H100 at $1,170
+    assert (full.cheapest.route, full.cheapest.usd_mid) == ("gpu:runpod:H100 SXM 80GB:secure", 1170.0)
+    assert [(r.route, r.state) for r in full.not_used] == [
+        ("api:together:llama-3.1-70b", "unpriced"), ("gpu:runpod:A100 SXM 80GB:secure", "stale")]
+    assert (full.usable, full.count("stale"), full.count("unpriced"), full.count("unavailable")) == (2, 1, 1, 0)
+
+
+def test_only_an_unavailable_route_is_pointed_at_the_cheapest_open_route(con_history):
+    _, scenarios = scenario_catalogue(con_history, AS_OF)
+    reasons = {r.route: r.reason for s in scenarios for r in s.routes}
+    assert reasons["api:openai:gpt-4o-mini-2024-07-18"] == (
+        "training unavailable to organisations that have never fine-tuned; "
+        "cheapest open route: api:together:<=16B:sft_lora ($4.80)")
+    assert reasons["api:together:llama-3.1-70b"] == (
+        "no training price for together llama-3.1-70b at or before 2026-02-11")
+
+
+def test_a_row_stored_before_routes_had_a_status_reads_as_available_or_unavailable():
+    from reports.model import RouteCost
+
+    assert RouteCost("s", "r", 1.0, 1.0, 1.0, True, None).state == "available"
+    assert RouteCost("s", "r", None, None, None, False, "x").state == "unavailable"

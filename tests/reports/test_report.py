@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -99,7 +100,10 @@ def test_markdown_summary_names_alerts_cheapest_gpus_scenarios_and_wind_downs(hi
     assert text.startswith("# pricewatch report · 2026-02-11")
     assert "**critical** lifecycle_soon" in text
     assert "| H100 SXM 80GB | runpod · secure | $2.690 | -3.6% | -10.0% |" in text
-    assert "| sft-lora-8b-10m-tokens | api:together:<=16B:sft_lora | $4.80 |" in text
+    assert ("| sft-lora-8b-10m-tokens | api:together:<=16B:sft_lora | $4.80 | $4.80–$4.80 | $0.48/1M tokens | "
+            "provider page | 0.0% | -4.0% | 1 unavailable |") in text
+    assert ("| sft-full-70b-100m-tokens | gpu:runpod:H100 SXM 80GB:secure | $1,170.00 | $820.00–$1,900.00 | "
+            "$2.69/h (1 GPU) | provider page | -4.1% | -10.0% | 1 stale, 1 unpriced |") in text
     assert "2026-02-12 (in 1 d): openai **codex-mini-latest** inference_shutdown" in text
     assert "prefect" not in text.lower()
 
@@ -131,3 +135,53 @@ def test_render_latest_writes_the_summary_of_the_same_build_for_the_flow(history
     text = latest_summary(history)
     assert text.startswith("# pricewatch report · 2026-02-11")
     assert f"Full report: `{history.reports_dir / '2026-02-11.html'}`" in text
+
+
+FRESHNESS_WARNING = (  # conftest: every source's newest price is of 2026-02-11; policy.yaml's limits
+    "warning: prices older than the freshness limit on 2026-03-20; newest per source kind: "
+    "gpu_provider 2026-02-11 (37 d > 30), token_provider 2026-02-11 (37 d <= 90), aggregator 2026-02-11 "
+    "(37 d <= 90). Stale prices are shown, never used as the cheapest; run `pricewatch run` to refresh")
+
+
+def test_the_newest_report_starts_with_the_freshness_warning_when_prices_are_too_old(history, monkeypatch):
+    monkeypatch.setattr("reports.daily.today_utc", lambda: date(2026, 3, 20))  # 37 days after the newest prices
+    written = write_report(history)
+    main_html = written.path.read_text().split("<main>")[1].lstrip()
+    escaped = FRESHNESS_WARNING.replace(">", "&gt;").replace("<", "&lt;")
+    banner = f'<div class="notice stale" id="freshness-warning" role="alert">{escaped}</div>'
+    assert main_html.startswith(banner)
+    assert written.summary_markdown.splitlines()[:3] == ["# pricewatch report · 2026-02-11", "",
+                                                         f"**{FRESHNESS_WARNING}**"]
+
+
+def test_no_warning_while_the_prices_are_within_the_limit(history, monkeypatch):
+    monkeypatch.setattr("reports.daily.today_utc", lambda: date(2026, 3, 13))  # 30 days: gpu_provider's limit
+    written = write_report(history)
+    assert 'id="freshness-warning"' not in written.path.read_text()
+    assert "freshness limit" not in written.summary_markdown
+
+
+def test_the_limit_is_the_settings_pricing_policy(history, monkeypatch):
+    monkeypatch.setattr("reports.daily.today_utc", lambda: date(2026, 3, 20))
+    relaxed = replace(history, max_price_age=(("gpu_provider", 40),))
+    assert read_report_data(relaxed).freshness_warning is None
+    assert read_report_data(history).freshness_warning == FRESHNESS_WARNING
+
+
+def test_a_report_for_a_day_asked_for_judges_freshness_on_that_day(history, monkeypatch):
+    monkeypatch.setattr("reports.daily.today_utc", lambda: date(2026, 12, 4))
+    assert read_report_data(history, as_of=AS_OF).freshness_warning is None
+    assert read_report_data(history).freshness_warning is not None  # the newest day, judged on 2026-12-04
+
+
+def test_the_scenario_table_shows_the_price_charged_its_basis_and_why_routes_are_not_used(history):
+    html = write_report(history, as_of=AS_OF).path.read_text()
+    scenarios = html.split('id="table-scenarios"')[1].split("</table>")[0]
+    assert "<td class=\"num\">$23.92/h (8 GPUs)</td>" not in scenarios  # Lambda's H100 is not the cheapest
+    assert "<td class=\"num\">$2.69/h (1 GPU)</td><td>provider page</td>" in scenarios
+    assert "<td>1 stale, 1 unpriced</td>" in scenarios
+    routes = html.split('id="table-routes"')[1].split("</table>")[0]
+    assert ('<td>gpu:lambda:H100 SXM 80GB:on_demand</td><td><span class="badge status-available">available</span></td>'
+            '<td class="num">$23.92/h (8 GPUs)</td>') in routes
+    not_used = html.split('id="table-not-used"')[1].split("</table>")[0]
+    assert [m.group(1) for m in re.finditer(r'badge status-(\w+)', not_used)] == ["unpriced", "stale", "unavailable"]
