@@ -6,9 +6,15 @@ in-process: a programmatic ``dbtRunner`` keeps the DuckDB file locked after
 it returns (duckdb/dbt-duckdb#616), and dbt is not safe to invoke twice in one process. The
 subprocess gets the project's own profiles dir, ``PRICEWATCH_DB`` as an absolute path, and
 target/log dirs under ``settings.data_dir/dbt`` so the repository stays clean.
+
+Every command gets ``--vars`` (``dbt_vars``): the vocabularies the dbt tests check against
+(tiers, methods, price kinds, lifecycle events, fetch outcomes, source names), built from the
+Python tuples that define them, so adding a source or a tier never touches the dbt project.
+dbt run without them stops at parse time naming the missing var (``dbt_models/macros/vocabulary.sql``).
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -16,9 +22,15 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from core.paths import DBT_PROJECT_DIR
 from core.settings import Settings
+from scrapers import registry
+from scrapers.records import GPU_TIERS, LIFECYCLE_EVENTS, PRICE_KINDS, TOKEN_METHODS
+from warehouse.load import FETCH_OUTCOMES, SUCCEEDED_OUTCOMES
 
 PROJECT_DIR = DBT_PROJECT_DIR
 
@@ -68,11 +80,59 @@ def dbt_command(args: Sequence[str]) -> list[str]:
     return [sys.executable, "-c", "import sys; from dbt.cli.main import cli; sys.exit(cli())", *args]
 
 
+def dbt_vars() -> dict[str, list[str]]:
+    """The dbt project's vocabulary vars, each from the one Python tuple that defines it."""
+    return {
+        "gpu_tiers": list(GPU_TIERS),
+        "token_methods": list(TOKEN_METHODS),
+        "price_kinds": list(PRICE_KINDS),
+        "lifecycle_events": list(LIFECYCLE_EVENTS),
+        "fetch_outcomes": list(FETCH_OUTCOMES),
+        "succeeded_outcomes": list(SUCCEEDED_OUTCOMES),
+        "sources": list(registry.source_names()),
+        "gpu_sources": list(registry.GPU_SOURCES),
+        "token_sources": list(registry.TOKEN_SOURCES),
+        "dated_sources": list(registry.DATED_SOURCES),
+    }
+
+
+# dbt command groups whose second word is the command (``dbt docs generate``).
+_GROUPS = ("docs", "source")
+
+
+def with_vars(args: Sequence[str]) -> list[str]:
+    """``args`` with ``--vars`` added: dbt takes it after the (sub)command only, so nothing is
+    added to a bare ``--help``/``--version``. A ``--vars`` the caller passed keeps its own keys
+    and gets the vocabularies beside them (the vocabularies win: they are not settings)."""
+    args = list(args)
+    words = 2 if args and args[0] in _GROUPS else 1
+    if len(args) < words or any(a.startswith("-") for a in args[:words]):
+        return args
+    theirs: dict[str, Any] = {}
+    rest: list[str] = []
+    i = 0
+    while i < len(args):
+        if args[i] == "--vars" and i + 1 < len(args):
+            text, i = args[i + 1], i + 2
+        elif args[i].startswith("--vars="):
+            text, i = args[i].split("=", 1)[1], i + 1
+        else:
+            rest.append(args[i])
+            i += 1
+            continue
+        given = yaml.safe_load(text)
+        if not isinstance(given, dict):  # not a mapping: leave it to dbt to say so
+            return args
+        theirs.update(given)
+    return [*rest, "--vars", json.dumps({**theirs, **dbt_vars()})]
+
+
 def run_dbt(settings: Settings, args: Sequence[str], *, capture: bool = True) -> DbtResult:
-    """Run one dbt command in a subprocess (cwd = the dbt project). Never raises on dbt failure."""
+    """Run one dbt command in a subprocess (cwd = the dbt project), with the vocabulary vars.
+    Never raises on dbt failure."""
     Path(settings.db_path).parent.mkdir(parents=True, exist_ok=True)
     proc = subprocess.run(
-        dbt_command(args), cwd=PROJECT_DIR, env=dbt_env(settings),
+        dbt_command(with_vars(args)), cwd=PROJECT_DIR, env=dbt_env(settings),
         capture_output=capture, text=True,
     )
     output = (proc.stdout or "") + (proc.stderr or "") if capture else ""

@@ -36,6 +36,12 @@ MARKET_KEY = ("provider", "offer_id", "tier")
 LATEST_TABLE = "gpu_observations_latest"
 
 
+# Every outcome a fetch_log row can have (docs/data_dictionary.md, `fetch_log.outcome`), and the
+# ones that count as a successful fetch (the payload was read; ``empty`` = no records in it).
+FETCH_OUTCOMES = ("ok", "empty", "parse_error", "http_error", "network_error", "retired")
+SUCCEEDED_OUTCOMES = ("ok", "empty")
+
+
 @dataclass
 class FetchLogEntry:
     source: str
@@ -43,7 +49,7 @@ class FetchLogEntry:
     fetched_at: datetime
     observed_at: datetime
     mode: str
-    outcome: str
+    outcome: str  # one of FETCH_OUTCOMES
     status: int | None = None
     bytes: int | None = None
     sha256: str | None = None

@@ -11,7 +11,8 @@ batch is loaded, in SQL over ``market_offers``, and stored as ``gpu_observations
 
 One row per (provider, model, tier) at the batch time; the model is the canonical name, or the
 raw name when unknown. ``offering_key`` is ``"<model>|<tier>"``. Loading the same batch again
-adds nothing.
+adds nothing. Like every GPU load, the rows become their offerings' latest observation
+(``gpu_observations_latest``, which ``gpu_prices_latest`` reads) in the same transaction.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from scrapers.records import MAX_PLAUSIBLE_USD_PER_GPU_HOUR
+from warehouse.load import refresh_latest
 
 _AGGREGATE = f"""
 INSERT INTO gpu_observations (observed_at, provider, offering_key, gpu_model, gpu_raw_name, gpu_count, tier,
@@ -62,8 +64,15 @@ def aggregate_market(con: duckdb.DuckDBPyConnection, observed_at: datetime, prov
     Returns the number of rows added (0 when they are already there)."""
     if not providers:
         return 0
-    row = con.execute(_AGGREGATE, {"at": observed_at, "providers": sorted(set(providers))}).fetchone()
-    return int(row[0]) if row else 0
+    params = {"at": observed_at, "providers": sorted(set(providers))}
+    row = con.execute(_AGGREGATE, params).fetchone()
+    added = int(row[0]) if row else 0
+    if added:  # each statistic row carries the first fetch of its model's offers
+        fetch_ids = con.execute("SELECT DISTINCT source_fetch_id FROM gpu_observations WHERE observed_at = $at "
+                                "AND provider IN (SELECT unnest($providers))", params).fetchall()
+        for (fetch_id,) in fetch_ids:
+            refresh_latest(con, observed_at, fetch_id)
+    return added
 
 
 def providers_of(offers: Any) -> set[str]:

@@ -3,12 +3,24 @@
 
   One row per offering per run of unchanged price: valid_from is the first observation at that
   price, valid_to the observation time of the next different price. When the offering is last
-  seen at that price and later loads of its `batch_col` group (the provider or collector) no
-  longer list it, valid_to is the first such load (it vanished); otherwise valid_to is NULL
-  (still current).
+  seen at that price and later loads of its `batch_col` group no longer list it, valid_to is the
+  first such load (it vanished); otherwise valid_to is NULL (still current).
+
+  The vanishing rule is not this macro's own: it is the warehouse's, and the caller passes the
+  grouping that makes the two agree. An offering is current while it is in its group's latest
+  load, exactly as
+    * GPU: gpu_prices_latest.is_current and gpu_offerings_as_of (warehouse/semantic/10_history.sql,
+      20_as_of.sql): the group is the FEED, one collector and, for a multi-cloud catalogue, one
+      catalogue folder: pass `feed_id` (stg_gpu_observations: source || ':' || catalog). Another
+      feed's load of the same provider says nothing about the offering;
+    * tokens: token_prices_as_of / token_prices_listed (20_as_of.sql, 85_listings.sql): the group
+      is the collector, `source`, and rows of a dated source (registry DATED_SOURCES, the curated
+      sheet) are not loads.
+  So the latest interval of an offering is open (valid_to NULL) exactly when the view calls it
+  current; tests/dbt checks the two agree.
 
   `load_filter` (SQL over the relation's columns) says which rows come from a load of the whole
-  group. Rows that do not (e.g. curated-sheet rows, which carry each row's own as_of date as
+  group. Rows that do not (a dated source's rows, which carry each row's own as_of date as
   observed_at) neither vanish others nor vanish: their interval ends only at a new price.
 
   Incremental (the model is `materialized='incremental'`, `unique_key='interval_id'`,

@@ -72,9 +72,9 @@ def test_a_reader_holding_the_published_copy_for_a_whole_write_makes_no_write_st
     assert migrated.returncode == 0, migrated.stderr
     assert len(seen) > 10 and "ERROR" not in seen  # it kept querying the whole time ...
     assert set(seen) == {"2"}  # ... its own snapshot, undisturbed
-    # the bundled snapshots: RunPod 152 + Lambda 38 + Vast.ai 2 GPU rows (see test_replay_cli), plus the
-    # SkyPilot catalogue's rows: the published copy holds what the warehouse holds
-    assert _count(settings.published_db, "source <> 'skypilot_catalog'") == 2 + 152 + 38 + 2
+    # the toy's 2 rows and the bundled snapshots' RunPod 152 + Lambda 38 + Vast.ai 2 GPU rows, plus the
+    # other sources' rows (the SkyPilot catalogue's): the published copy holds what the warehouse holds
+    assert _count(settings.published_db, "source IN ('toy', 'runpod', 'lambda', 'vastai')") == 2 + 152 + 38 + 2
     assert _count(settings.published_db) == _count(settings.db_path) > 2 + 152 + 38 + 2
 
 

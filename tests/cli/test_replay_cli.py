@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 from core.paths import BUNDLED_SNAPSHOTS
+from scrapers.registry import GPU_SOURCES
 
 
 def test_replaying_the_bundled_snapshots_gives_every_gpu_source(cli, settings):
@@ -12,7 +13,7 @@ def test_replaying_the_bundled_snapshots_gives_every_gpu_source(cli, settings):
     assert replayed.returncode == 0, replayed.stderr
     result = cli("sql", "select source, count(*) as n from gpu_price_history group by 1 order by 1",
                  "--format", "json", "--db", str(settings.db_path))
-    assert [r["source"] for r in json.loads(result.stdout)] == ["lambda", "runpod", "skypilot_catalog", "vastai"]
+    assert [r["source"] for r in json.loads(result.stdout)] == sorted(GPU_SOURCES)
 
 
 def test_replay_prints_progress_per_batch_a_summary_table_and_exits_1_when_a_file_failed(cli, settings, tmp_path):

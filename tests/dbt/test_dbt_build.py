@@ -2,7 +2,7 @@
 invocations for the whole suite, shared through a module-scoped fixture)."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -10,11 +10,57 @@ import pytest
 
 from core.settings import Settings
 from drift.dbt_runner import DbtFailed, DbtResult, build_models, failure_message, run_dbt, summarise
-from scrapers.records import LifecycleEvent
+from scrapers.records import GpuOffer, LifecycleEvent, TokenPrice
 from tests.drift.conftest import H100_SXM, h100_secure, write_runpod_days
 from warehouse.db import write_connection
-from warehouse.load import load_lifecycle_events
+from warehouse.load import FetchLogEntry, insert_fetch_log, load_gpu_offers, load_lifecycle_events, load_token_prices
 from warehouse.replay import replay
+
+# synthetic multi-cloud catalogue rows for RunPod, loaded after RunPod's own last load (2025-06-25)
+CATALOGUE_H100 = "runpod/1x_H100_SXM 80GB@CA-MTL-1|secure"
+CATALOGUE_A100 = "runpod/1x_A100_SXM 80GB@CA-MTL-1|secure"
+
+
+def _fetch(con, source: str, at: datetime) -> int:
+    return insert_fetch_log(con, FetchLogEntry(source, f"https://{source}.example/", at, at, "replay", "ok"))
+
+
+def _catalogue_offer(key: str, gpu_model: str, usd: float) -> GpuOffer:
+    return GpuOffer("runpod", key, gpu_model, gpu_model, 1, "secure", usd, usd, region="CA-MTL-1",
+                    source="skypilot_catalog", catalog="runpod")
+
+
+def _load_catalogue_and_tokens(con) -> None:
+    # the catalogue's RunPod folder lists two offerings, then only one (the A100 vanished from it)
+    for at, offers in ((datetime(2025, 6, 26, 6), [_catalogue_offer(CATALOGUE_H100, "H100 SXM 80GB", 2.69),
+                                                   _catalogue_offer(CATALOGUE_A100, "A100 SXM 80GB", 1.39)]),
+                       (datetime(2025, 6, 27, 6), [_catalogue_offer(CATALOGUE_H100, "H100 SXM 80GB", 2.69)])):
+        load_gpu_offers(con, offers, at, _fetch(con, "skypilot_catalog", at))
+    # the curated sheet, read once through its loader: each row keeps its own as_of date
+    at = datetime(2026, 4, 1)
+    load_token_prices(con, [
+        TokenPrice("together", "llama-8b", "sft_lora", "min_charge", 0, as_of=date(2026, 1, 1)),
+        TokenPrice("fireworks", "llama-8b", "sft_lora", "training_per_1m_tokens", 0.5, as_of=date(2026, 3, 1)),
+    ], at, "curated_sheet", _fetch(con, "curated_sheet", at))
+    # a fetched collector lists two lines, then only one (the DPO line is gone)
+    sft = TokenPrice("together", "llama-8b", "sft_lora", "training_per_1m_tokens", 0.48)
+    dpo = TokenPrice("together", "llama-8b", "dpo_lora", "training_per_1m_tokens", 1.2)
+    for at, prices in ((datetime(2026, 4, 1, 6), [sft, dpo]), (datetime(2026, 4, 2, 6), [sft])):
+        load_token_prices(con, prices, at, "together_pricing", _fetch(con, "together_pricing", at))
+
+
+def _load_lifecycle(con) -> None:
+    load_lifecycle_events(con, [LifecycleEvent("openai", "*", "training_unavailable", None)],
+                          datetime(2026, 5, 7), "openai_deprecations", None)
+    # the same retirement from the provider's page and from an aggregator (ranked below it)
+    retired = LifecycleEvent("openai", "gpt-x", "retired", date(2026, 9, 1))
+    load_lifecycle_events(con, [retired], datetime(2026, 5, 7), "openai_deprecations", None)
+    load_lifecycle_events(con, [retired], datetime(2026, 5, 7), "litellm", None)
+    # a published date that changed: the new row supersedes the old one
+    load_lifecycle_events(con, [LifecycleEvent("openai", "gpt-y", "retired", date(2026, 7, 1))],
+                          datetime(2026, 5, 7), "openai_deprecations", None)
+    load_lifecycle_events(con, [LifecycleEvent("openai", "gpt-y", "retired", date(2026, 8, 1))],
+                          datetime(2026, 5, 8), "openai_deprecations", None)
 
 
 @pytest.fixture(scope="module")
@@ -24,8 +70,8 @@ def built(tmp_path_factory) -> tuple[Settings, str, DbtResult]:
     write_runpod_days(root / "snap", [{}, {}, h100_secure(2.09), {H100_SXM: None}, h100_secure(2.09)])
     replay(settings, root / "snap")
     with write_connection(settings.db_path) as con:
-        load_lifecycle_events(con, [LifecycleEvent("openai", "*", "training_unavailable", None)],
-                              datetime(2026, 5, 7), "openai_deprecations", None)
+        _load_catalogue_and_tokens(con)
+        _load_lifecycle(con)
         con.execute("INSERT INTO scenario_costs (as_of, scenario, route, layer, usd_mid, available, computed_at) "
                     "VALUES ('2026-05-01', 's', 'r', 'total', 10, true, now()), "
                     "('2026-06-01', 's', 'r', 'total', 8, true, now())")
@@ -34,11 +80,6 @@ def built(tmp_path_factory) -> tuple[Settings, str, DbtResult]:
                     "available, computed_at) VALUES "
                     "('2026-05-01', 'tie', 'b-route', 'total', 9, 10, 11, true, now()), "
                     "('2026-05-01', 'tie', 'a-route', 'total', 5, 10, 20, true, now())")
-        # synthetic curated-sheet rows: each carries its own as_of date as observed_at, no fetch
-        con.execute("INSERT INTO token_observations (observed_at, source, provider, model, method, price_kind, "
-                    "usd, source_fetch_id) VALUES "
-                    "('2026-01-01', 'curated_sheet', 'together', 'llama-8b', 'sft_lora', 'min_charge', 0, NULL), "
-                    "('2026-03-01', 'curated_sheet', 'fireworks', 'llama-8b', 'sft_lora', 'train_per_1m', 0.5, NULL)")
     summary = build_models(settings)
     docs = run_dbt(settings, ["docs", "generate"])
     return settings, summary, docs
@@ -73,7 +114,8 @@ def test_price_changes_and_daily_prices_are_built(built):
                                f"WHERE offering_id = 'runpod:{H100_SXM}|secure'")
     assert changes == [(2.99, 2.09, -30.1)]
     days = _query(settings, "SELECT count(DISTINCT day) FROM marts.gpu_prices_daily WHERE gpu_model = 'H100 SXM 80GB'")
-    assert days == [(4,)]  # the day the type was missing has no row
+    # RunPod's five days but the one the type was missing, and the catalogue's two
+    assert days == [(6,)]
     trend = _query(settings, "SELECT change_30d_pct FROM marts.scenario_cost_trend WHERE as_of = '2026-06-01'")
     assert trend == [(-20.0,)]
 
@@ -111,6 +153,49 @@ def test_curated_sheet_lines_with_older_dates_are_current_not_vanished(built):
 
 
 @pytest.mark.slow
+def test_a_line_its_collector_stopped_publishing_is_gone_in_the_offerings_and_the_intervals(built):
+    settings, _, _ = built
+    offerings = _query(settings, "SELECT method, is_current FROM intermediate.int_token_offerings "
+                                 "WHERE source = 'together_pricing' ORDER BY method")
+    assert offerings == [("dpo_lora", False), ("sft_lora", True)]
+    intervals = _query(settings, "SELECT method, valid_to FROM marts.token_price_intervals "
+                                 "WHERE source = 'together_pricing' ORDER BY method")
+    assert intervals == [("dpo_lora", datetime(2026, 4, 2, 6)), ("sft_lora", None)]
+
+
+@pytest.mark.slow
+def test_gpu_offerings_are_current_per_feed_as_in_gpu_prices_latest(built):
+    settings, _, _ = built
+    rows = _query(settings, "SELECT offering_key, feed, is_current FROM intermediate.int_gpu_offerings "
+                            f"WHERE offering_id IN ('runpod:{H100_SXM}|secure', 'runpod:{CATALOGUE_H100}', "
+                            f"'runpod:{CATALOGUE_A100}') ORDER BY offering_key")
+    # RunPod's own load (2025-06-25) is older than the catalogue's last RunPod load (2025-06-27),
+    # which does not list RunPod's own offerings: another feed's load says nothing about them
+    assert rows == [(H100_SXM + "|secure", "", True), (CATALOGUE_A100, "runpod", False),
+                    (CATALOGUE_H100, "runpod", True)]
+    view = _query(settings, "SELECT offering_key, is_current FROM main.gpu_prices_latest "
+                            f"WHERE offering_key IN ('{H100_SXM}|secure', '{CATALOGUE_H100}', '{CATALOGUE_A100}') "
+                            "ORDER BY offering_key")
+    assert view == [(key, current) for key, _, current in rows]
+    gone = _query(settings, "SELECT valid_to, is_current FROM marts.gpu_price_intervals "
+                            f"WHERE offering_id = 'runpod:{CATALOGUE_A100}'")
+    assert gone == [(datetime(2025, 6, 27, 6), False)]
+
+
+@pytest.mark.slow
+def test_one_current_lifecycle_event_per_identity_from_the_best_ranked_source(built):
+    settings, _, _ = built
+    rows = _query(settings, "SELECT model, source, effective_date, is_current FROM staging.stg_lifecycle_events "
+                            "WHERE model IN ('gpt-x', 'gpt-y') ORDER BY model, source, effective_date")
+    assert rows == [
+        ("gpt-x", "litellm", date(2026, 9, 1), False),  # the aggregator repeats the provider's page
+        ("gpt-x", "openai_deprecations", date(2026, 9, 1), True),
+        ("gpt-y", "openai_deprecations", date(2026, 7, 1), False),  # superseded by the changed date
+        ("gpt-y", "openai_deprecations", date(2026, 8, 1), True),
+    ]
+
+
+@pytest.mark.slow
 def test_on_a_cost_tie_the_cheapest_route_and_its_range_come_from_one_row(built):
     settings, _, _ = built
     rows = _query(settings, "SELECT cheapest_route, usd_low, usd_mid, usd_high FROM marts.scenario_cost_trend "
@@ -132,9 +217,6 @@ def _marts(settings: Settings) -> dict[str, list[tuple]]:
 
 
 def _token_day(settings: Settings, day: datetime, usd: float, source: str = "together_pricing") -> None:
-    from scrapers.records import TokenPrice
-    from warehouse.load import FetchLogEntry, insert_fetch_log, load_token_prices
-
     with write_connection(settings.db_path) as con:
         fetch_id = insert_fetch_log(con, FetchLogEntry(source, "https://together.example/pricing", day, day,
                                                        "replay", "ok", records_parsed=1))

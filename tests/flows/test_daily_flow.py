@@ -13,13 +13,14 @@ import respx
 
 from core.outcome import StepOutcome
 from flows.pipeline import Step
+from scrapers.registry import GPU_SOURCES, available_sources
 from warehouse.db import read_connection
 
 pytestmark = pytest.mark.slow
 
-ALL_PROVIDERS = {"runpod", "vastai", "lambda", "skypilot_catalog"}  # the GPU sources (collectors)
-NETWORK_SOURCES = {"runpod", "vastai", "lambda", "skypilot_catalog", "openai_pricing", "openai_deprecations",
-                   "together_pricing", "fireworks_pricing", "vertex_pricing", "litellm", "openrouter"}
+ALL_PROVIDERS = set(GPU_SOURCES)  # the GPU sources (collectors)
+# every source read over the network (all but the curated sheet, read from the repository)
+NETWORK_SOURCES = {s.name for s in available_sources() if s.network}
 
 
 def providers_mock() -> respx.MockRouter:

@@ -1,38 +1,36 @@
--- The canonical GPU offering: one row per offering_id with its latest attributes and the span
--- of loads it was seen in. is_current: it was in its feed's latest load (a feed is one collector,
--- and for a multi-cloud catalogue one catalogue folder), as in the gpu_prices_latest view.
-with obs as (
-    select *, coalesce(catalog, '') as feed from {{ ref('stg_gpu_observations') }}
+-- The canonical GPU offering: one row per offering_id with its latest attributes and the span of
+-- loads it was seen in. The latest observation and `is_current` (it was in its feed's latest
+-- load: a feed is one collector, and for a multi-cloud catalogue one catalogue folder) are read
+-- from the warehouse view gpu_prices_latest (warehouse/semantic/10_history.sql), the one home of
+-- "offering current or vanished"; only the span comes from the history.
+with latest as (
+    select * from {{ source('warehouse', 'gpu_prices_latest') }}
 ),
 
-feed_latest as (
-    select source, feed, max(observed_at) as feed_latest_at
-    from obs
-    group by source, feed
-),
-
-per_offering as (
+spans as (
     select
         offering_id,
-        provider,
-        offering_key,
-        arg_max(source, observed_at)        as source,
-        arg_max(feed, observed_at)          as feed,
-        arg_max(gpu_model, observed_at)     as gpu_model,
-        arg_max(gpu_raw_name, observed_at)  as gpu_raw_name,
-        arg_max(gpu_count, observed_at)     as gpu_count,
-        arg_max(tier, observed_at)          as tier,
-        arg_max(region, observed_at)        as region,
-        arg_max(vram_gb, observed_at)       as vram_gb,
-        min(observed_at)                    as first_seen_at,
-        max(observed_at)                    as last_seen_at,
-        count(*)                            as n_observations
-    from obs
-    group by offering_id, provider, offering_key
+        min(observed_at) as first_seen_at,
+        count(*)         as n_observations
+    from {{ ref('stg_gpu_observations') }}
+    group by offering_id
 )
 
 select
-    o.*,
-    o.last_seen_at = f.feed_latest_at as is_current
-from per_offering o
-join feed_latest f using (source, feed)
+    l.provider || ':' || l.offering_key as offering_id,
+    l.provider,
+    l.offering_key,
+    l.source,
+    coalesce(l.catalog, '')             as feed,
+    l.gpu_model,
+    l.gpu_raw_name,
+    l.gpu_count,
+    l.tier,
+    l.region,
+    l.vram_gb,
+    s.first_seen_at,
+    l.observed_at                       as last_seen_at,
+    s.n_observations,
+    l.is_current
+from latest l
+join spans s on s.offering_id = l.provider || ':' || l.offering_key

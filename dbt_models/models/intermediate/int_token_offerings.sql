@@ -1,13 +1,14 @@
--- One row per token price line (collector, provider, model, method, price kind).
+-- One row per token price line (collector, provider, model, method, price kind). `is_current`:
+-- the line is in its collector's last load (a dated sheet: every line's newest row), read from the
+-- warehouse view token_prices_listed (warehouse/semantic/85_listings.sql, token_prices_as_of's
+-- rule), not derived again here.
 with obs as (
     select * from {{ ref('stg_token_observations') }}
 ),
 
--- The latest load of each collector. Curated-sheet rows (source_fetch_id NULL) carry their own
--- as_of date, not a load time: such a line is current whatever its date.
-source_latest as (
-    select source, max(observed_at) filter (where source_fetch_id is not null) as source_latest_at
-    from obs group by source
+listed as (
+    select source || ':' || provider || '|' || model || '|' || method || '|' || price_kind as offering_id
+    from {{ source('warehouse', 'token_prices_listed') }}
 )
 
 select
@@ -20,8 +21,6 @@ select
     min(observed_at)  as first_seen_at,
     max(observed_at)  as last_seen_at,
     count(*)          as n_observations,
-    bool_and(source_fetch_id is null)
-        or max(observed_at) filter (where source_fetch_id is not null) = any_value(source_latest_at) as is_current
+    offering_id in (select offering_id from listed) as is_current
 from obs
-join source_latest using (source)
 group by offering_id, source, provider, model, method, price_kind

@@ -9,7 +9,7 @@ renamed as (
         url,
         mode,
         outcome,
-        outcome in ('ok', 'empty') as succeeded,
+        outcome in {{ sql_list(vocabulary('succeeded_outcomes')) }} as succeeded,
         status,
         bytes,
         records_parsed,

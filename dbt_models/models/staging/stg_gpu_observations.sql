@@ -1,6 +1,8 @@
--- GPU price observations, renamed and typed; one row per offering per provider load.
+-- GPU price observations, renamed and typed; one row per offering per provider load. Read from the
+-- warehouse view gpu_price_history (warehouse/semantic/10_history.sql), which says once which
+-- collector read a row (`source`: a provider's own collector is named like the provider).
 with source as (
-    select * from {{ source('warehouse', 'gpu_observations') }}
+    select * from {{ source('warehouse', 'gpu_price_history') }}
 ),
 
 renamed as (
@@ -10,9 +12,10 @@ renamed as (
         provider,
         offering_key,
         -- provenance: the collector apart from the provider; the catalogue folder for catalogue rows
-        coalesce(source, provider)                as source,
+        source,
         catalog,
-        coalesce(source, provider) || ':' || coalesce(catalog, '') as feed_id,
+        -- the feed (gpu_prices_latest's grouping): the collector and, for a catalogue, its folder
+        source || ':' || coalesce(catalog, '')    as feed_id,
         -- what is rented
         gpu_model,
         gpu_raw_name,

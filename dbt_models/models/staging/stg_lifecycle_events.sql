@@ -2,6 +2,10 @@ with source as (
     select * from {{ source('warehouse', 'lifecycle_events') }}
 ),
 
+current_events as (
+    select event_id from {{ source('warehouse', 'model_lifecycle_events_current') }}
+),
+
 renamed as (
     select
         event_id,
@@ -17,10 +21,10 @@ renamed as (
         first_seen_at,
         last_seen_at,
         supersedes_event_id,
-        -- an event is current when no later row supersedes it
-        event_id not in (
-            select supersedes_event_id from source where supersedes_event_id is not null
-        ) as is_current
+        -- "current event" has one definition, the warehouse's (lifecycle_events_as_of in
+        -- warehouse/semantic/20_as_of.sql): not superseded by a changed date, and from the
+        -- best-ranked source of its (provider, model, event, scope). Read it, never re-derive it.
+        event_id in (select event_id from current_events) as is_current
     from source
 )
 
