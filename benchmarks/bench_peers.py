@@ -22,6 +22,7 @@ market_offers columns (no validation, no GPU-name normalisation, no aggregates).
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import tempfile
@@ -151,9 +152,7 @@ def parse_and_load_vs_read_json(body: bytes, n: int) -> float:
 
 
 def main(n: int = 20_000) -> dict[str, float]:
-    try:
-        import gpuhunt  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("gpuhunt") is None:
         print("[peers] gpuhunt not installed: run `uv sync --frozen --group bench` (make bench does)")
         return {}
     logging.getLogger("gpuhunt").setLevel(logging.ERROR)  # its per-offer warnings would flood the output

@@ -82,7 +82,7 @@ def _parse(source: Source, item: RawPayload, entry: load.FetchLogEntry, origin: 
     except ParseError as exc:
         entry.outcome, entry.error = "parse_error", str(exc.at(origin))
         return None
-    except Exception as exc:  # a parser bug must not take the run down either
+    except Exception as exc:  # noqa: BLE001 - a parser bug must not take the run down either
         entry.outcome = "parse_error"
         entry.error = f"{source.name}: unexpected {type(exc).__name__} parsing {origin}: {exc}"
         return None
