@@ -3,6 +3,8 @@
 * No test reaches the network: sockets to anything but loopback are refused (respx intercepts
   httpx before sockets; Prefect's test server and the browser test use loopback).
 * ``settings``: a Settings pointing at a fresh DuckDB file and raw archive under tmp_path.
+* ``bundled``: the bundled offline history (what `make run` loads) as a warehouse, built once per
+  session (used by the cost engine's and the `pricewatch costs` tests).
 """
 from __future__ import annotations
 
@@ -47,3 +49,19 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 def fixtures_dir() -> Path:
     return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def bundled(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The snapshots in snapshots/ (see snapshots/SOURCES.md) plus the curated price sheet, repriced
+    as the daily run does (the newest observation day, 2026-10-08, and the 29 days before it)."""
+    from cost_engine.daily import reprice_latest  # imported here: most sessions never build it
+    from flows.pipeline import run_daily
+    from warehouse.publish import publish
+
+    root: Path = tmp_path_factory.mktemp("bundled")
+    settings = Settings(db_path=root / "pricewatch.duckdb", data_dir=root / "data", reports_dir=root / "reports")
+    run_daily(settings, offline=True, post_steps=False)
+    reprice_latest(settings)
+    publish(settings)  # readers (`pricewatch sql`) open the published copy: refresh it after this write
+    return settings

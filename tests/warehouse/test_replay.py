@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 import zstandard
 
-from tests.core.conftest import TOY, toy_body
+from tests.warehouse.conftest import TOY, toy_body
 from warehouse import replay as replay_module
 from warehouse.db import write_connection
 from warehouse.replay import discover, replay

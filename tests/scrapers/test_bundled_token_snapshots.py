@@ -7,7 +7,7 @@ import pytest
 
 from core.paths import BUNDLED_SNAPSHOTS
 from core.settings import Settings
-from tests.tokens.token_helpers import query
+from tests.scrapers.token_helpers import query
 from warehouse.replay import replay
 
 TOKEN_SNAPSHOT_SOURCES = ["openai_pricing", "openai_deprecations", "together_pricing", "fireworks_pricing",

@@ -11,7 +11,7 @@ import respx
 from scrapers import openai_pricing
 from scrapers.errors import ParseError
 from scrapers.http import HttpClient
-from tests.tokens.token_helpers import FIXTURES, HTML_ERROR_PAGE, fixture, ingest, parse_fixture, payload, query
+from tests.scrapers.token_helpers import FIXTURES, HTML_ERROR_PAGE, fixture, ingest, parse_fixture, payload, query
 from warehouse.replay import replay
 
 FT_MODELS = {"o4-mini-2025-04-16", "o4-mini-2025-04-16:data-sharing", "gpt-4.1-2025-04-14",

@@ -10,7 +10,7 @@ import respx
 from scrapers import openai_deprecations as dep
 from scrapers.errors import ParseError
 from scrapers.http import HttpClient
-from tests.tokens.token_helpers import HTML_ERROR_PAGE, fixture, ingest, parse_fixture, payload, query
+from tests.scrapers.token_helpers import HTML_ERROR_PAGE, fixture, ingest, parse_fixture, payload, query
 
 SNAPSHOT = "openai_deprecations_md_snapshot_2026-08-20.md"
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from flows.runlock import lock_path
-from tests.cli.conftest import CONSOLE_SCRIPT
 from tests.conftest import REPO_ROOT
+from tests.pricewatch.conftest import CONSOLE_SCRIPT
 from warehouse.db import read_connection
 
 pytestmark = pytest.mark.slow

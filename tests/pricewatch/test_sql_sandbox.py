@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.test_sql_and_status import load_toy
+from tests.pricewatch.test_sql_and_status import load_toy
 from warehouse.publish import publish
 
 ESCAPES = [

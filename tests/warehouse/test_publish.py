@@ -10,7 +10,7 @@ import pyarrow.dataset as ds
 import pytest
 
 from scrapers.records import RawPayload
-from tests.core.conftest import TOY, toy_body
+from tests.warehouse.conftest import TOY, toy_body
 from warehouse import publish as publish_module
 from warehouse.db import WarehouseMissing, write_connection
 from warehouse.ingest import ingest_payloads

@@ -9,7 +9,7 @@ from scrapers import curated_sheet
 from scrapers.errors import ParseError
 from scrapers.records import PRICE_KINDS, TOKEN_METHODS
 from scrapers.token_common import PROVIDERS, SIZE_BUCKET_RE
-from tests.tokens.token_helpers import ingest, query
+from tests.scrapers.token_helpers import ingest, query
 
 
 def _sheet():

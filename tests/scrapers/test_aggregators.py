@@ -10,7 +10,7 @@ import respx
 from scrapers import litellm, openrouter
 from scrapers.errors import ParseError
 from scrapers.http import HttpClient
-from tests.tokens.token_helpers import HTML_ERROR_PAGE, ingest, parse_fixture, query
+from tests.scrapers.token_helpers import HTML_ERROR_PAGE, ingest, parse_fixture, query
 
 LITELLM = "litellm_model_prices_ft_extract_2026-07-24.json"
 OPENROUTER = "openrouter_api_v1_models_2026-08-01_subset.json"

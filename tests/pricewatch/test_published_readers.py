@@ -11,8 +11,8 @@ from pathlib import Path
 import duckdb
 
 from core.paths import BUNDLED_SNAPSHOTS
-from tests.cli.conftest import CONSOLE_SCRIPT
-from tests.cli.test_sql_and_status import load_toy
+from tests.pricewatch.conftest import CONSOLE_SCRIPT
+from tests.pricewatch.test_sql_and_status import load_toy
 from warehouse.publish import publish
 
 READER = """

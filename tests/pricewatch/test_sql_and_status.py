@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from core.clock import utcnow
 from scrapers.records import FetchFailure, RawPayload
 from scrapers.registry import source_names
-from tests.core.conftest import TOY, toy_body
+from tests.warehouse.conftest import TOY, toy_body
 from warehouse.db import write_connection
 from warehouse.ingest import ingest_payloads
 from warehouse.load import FetchLogEntry, insert_fetch_log

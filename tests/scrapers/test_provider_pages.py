@@ -12,7 +12,7 @@ from scrapers import fireworks_pricing, together_pricing, vertex_pricing
 from scrapers.errors import ParseError
 from scrapers.http import HttpClient
 from scrapers.token_common import SIZE_BUCKET_RE
-from tests.tokens.token_helpers import HTML_ERROR_PAGE, ingest, parse_fixture, query
+from tests.scrapers.token_helpers import HTML_ERROR_PAGE, ingest, parse_fixture, query
 
 
 def _prices(result):

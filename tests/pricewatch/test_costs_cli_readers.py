@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from cost_engine.daily import reprice_latest
-from tests.cli.test_published_readers import _hold, _stop
 from tests.cost_engine.ce_history import A100_RUNPOD_COMMUNITY, add_gpu, at, gpu
+from tests.pricewatch.test_published_readers import _hold, _stop
 from warehouse.publish import publish
 
 PRICEWATCH = Path(sys.executable).parent / "pricewatch"

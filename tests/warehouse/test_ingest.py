@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from scrapers.records import FetchFailure, RawPayload
-from tests.core.conftest import toy_body
+from tests.warehouse.conftest import toy_body
 from warehouse.db import write_connection
 from warehouse.ingest import ingest_payloads
 
@@ -157,7 +157,7 @@ def test_a_locked_warehouse_costs_no_payload_and_does_not_raise(settings, monkey
     import sys
 
     from flows import collect
-    from tests.core.conftest import TOY, toy_body
+    from tests.warehouse.conftest import TOY, toy_body
 
     with write_connection(settings.db_path):
         pass

@@ -13,7 +13,7 @@ from scrapers.base import looks_like_html_error
 from scrapers.errors import ParseError
 from scrapers.markdown_tables import find_tables
 from scrapers.token_common import per_token_usd, plausible_usd, size_bucket, size_bucket_from_text
-from tests.tokens.token_helpers import fixture
+from tests.scrapers.token_helpers import fixture
 
 HEADER = "provider,model,method,price_kind,usd,as_of,source_url\n"
 
