@@ -34,12 +34,13 @@ from unittest import mock
 
 from benchmarks.common import line, repeat, stopwatch
 from benchmarks.synthetic import VastMarket
+from core.paths import BUNDLED_SNAPSHOTS
 from scrapers import lambdalabs, runpod, vastai
 from warehouse.db import transaction, write_connection
 from warehouse.load import load_gpu_offers, load_market_offers
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "gpu"
-RUNPOD_CAPTURE = FIXTURES / "runpod_graphql_gpuTypes_2025-06-21.json"
+RUNPOD_CAPTURE = BUNDLED_SNAPSHOTS / "runpod" / "2025-06-21T231800Z.json"
 LAMBDA_ANSWER = FIXTURES / "lambda_instance_types_reconstructed_from_skypilot.json"
 AT = datetime(2026, 11, 23, 6)
 

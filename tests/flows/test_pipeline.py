@@ -12,6 +12,7 @@ import pytest
 import respx
 
 from core.outcome import StepOutcome
+from core.paths import BUNDLED_SNAPSHOTS
 from flows import pipeline
 from flows.collect import Deadline
 from flows.pipeline import ExitCode, RunSummary, Step, StepResult, collect_live, collect_with_retries, run_step
@@ -114,8 +115,8 @@ def test_the_no_prefect_run_fetches_the_sources_at_the_same_time(settings):
         assert "HTTP 503" in summaries[name].errors[0], summaries[name].errors
 
 
-def test_a_transient_failure_is_collected_again_and_can_succeed(settings, fixtures_dir):
-    payload = (fixtures_dir / "gpu" / "runpod_graphql_gpuTypes_2025-06-21.json").read_bytes()
+def test_a_transient_failure_is_collected_again_and_can_succeed(settings):
+    payload = (BUNDLED_SNAPSHOTS / "runpod" / "2025-06-21T231800Z.json").read_bytes()
     waits: list[float] = []
     with respx.mock() as mock:
         route = mock.post(RUNPOD).mock(side_effect=[httpx.Response(503), httpx.Response(200, content=payload)])
@@ -138,8 +139,8 @@ def test_the_retry_delays_grow_sixfold():
     assert pipeline.retry_delays(replace(pipeline.Settings(), source_retries=2, source_retry_delay_s=10)) == [10, 60]
 
 
-def test_a_source_over_its_time_budget_fails_saying_so_and_the_others_are_still_collected(settings, fixtures_dir):
-    payload = (fixtures_dir / "gpu" / "runpod_graphql_gpuTypes_2025-06-21.json").read_bytes()
+def test_a_source_over_its_time_budget_fails_saying_so_and_the_others_are_still_collected(settings):
+    payload = (BUNDLED_SNAPSHOTS / "runpod" / "2025-06-21T231800Z.json").read_bytes()
 
     def slow_and_busy(request):
         time.sleep(1.2)  # more than the whole 1 s budget, then a 503 that may not be retried

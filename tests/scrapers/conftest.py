@@ -1,5 +1,6 @@
-"""Helpers for the GPU collector tests: fixture files, a real HttpClient that never waits,
-and a one-call ingest into a real DuckDB file."""
+"""Helpers for the GPU collector tests: fixture files (a payload that is also a bundled snapshot
+is read from snapshots/, its one copy), a real HttpClient that never waits, and a one-call ingest
+into a real DuckDB file."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -7,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from core.paths import BUNDLED_SNAPSHOTS
 from scrapers.base import Source
 from scrapers.http import HttpClient
 from scrapers.records import FetchFailure, RawPayload
@@ -17,7 +19,13 @@ GPU_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "gpu"
 
 
 def gpu_fixture(name: str) -> bytes:
+    """A file of tests/fixtures/gpu/ (payloads only the tests use)."""
     return (GPU_FIXTURES / name).read_bytes()
+
+
+def snapshot(relpath: str) -> bytes:
+    """A bundled snapshot, ``<source>/<file>`` under snapshots/ (provenance: snapshots/SOURCES.md)."""
+    return (BUNDLED_SNAPSHOTS / relpath).read_bytes()
 
 
 class RecordingSleep:

@@ -12,8 +12,8 @@ from scrapers.errors import ParseError
 from scrapers.http import HttpClient
 from tests.scrapers.token_helpers import HTML_ERROR_PAGE, ingest, parse_fixture, query
 
-LITELLM = "litellm_model_prices_ft_extract_2026-07-24.json"
-OPENROUTER = "openrouter_api_v1_models_2026-08-01_subset.json"
+LITELLM = "litellm/2026-07-24T182343Z__extract.json"
+OPENROUTER = "openrouter/2026-08-01T000000Z__subset.json"
 
 
 @pytest.fixture(scope="module")

@@ -35,8 +35,10 @@ def test_replayed_snapshots_record_aggregator_disagreements(replayed):
     rows = query(settings, "SELECT aggregator_source, model, price_kind FROM token_price_discrepancies "
                  "WHERE model = 'gpt-5.6-luna' ORDER BY 1, 3")
     # litellm still had the price before OpenAI's 2026-07-30 cut; openrouter lists half of it
-    assert rows == [("litellm", "gpt-5.6-luna", "base_input_per_1m"), ("litellm", "gpt-5.6-luna", "base_output_per_1m"),
-                    ("openrouter", "gpt-5.6-luna", "base_input_per_1m"), ("openrouter", "gpt-5.6-luna", "base_output_per_1m")]
+    assert rows == [("litellm", "gpt-5.6-luna", "base_input_per_1m"),
+                    ("litellm", "gpt-5.6-luna", "base_output_per_1m"),
+                    ("openrouter", "gpt-5.6-luna", "base_input_per_1m"),
+                    ("openrouter", "gpt-5.6-luna", "base_output_per_1m")]
     # fine-tuned prices agree between litellm and the pricing page
     assert query(settings, "SELECT count(*) FROM token_price_discrepancies WHERE price_kind LIKE 'ft_%'") == [(0,)]
 

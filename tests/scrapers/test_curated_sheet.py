@@ -75,6 +75,7 @@ def test_reading_the_same_sheet_again_adds_nothing(settings):
 
 
 def test_a_row_outside_the_vocabulary_is_a_parse_error():
-    bad = b"provider,model,method,price_kind,usd,as_of,source_url\nopenai,gpt-x,lora,training_per_1m_tokens,1,2026-01-01,u\n"
+    bad = (b"provider,model,method,price_kind,usd,as_of,source_url\n"
+           b"openai,gpt-x,lora,training_per_1m_tokens,1,2026-01-01,u\n")
     with pytest.raises(ParseError, match="method"):
         curated_sheet.parse(bad, ext="csv", origin="synthetic.csv")

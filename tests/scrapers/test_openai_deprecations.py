@@ -12,7 +12,7 @@ from scrapers.errors import ParseError
 from scrapers.http import HttpClient
 from tests.scrapers.token_helpers import HTML_ERROR_PAGE, fixture, ingest, parse_fixture, payload, query
 
-SNAPSHOT = "openai_deprecations_md_snapshot_2026-08-20.md"
+SNAPSHOT = "openai_deprecations/2026-08-20T000000Z.md"
 
 
 @pytest.fixture(scope="module")

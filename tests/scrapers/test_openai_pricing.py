@@ -8,18 +8,21 @@ import httpx
 import pytest
 import respx
 
+from core.paths import BUNDLED_SNAPSHOTS
 from scrapers import openai_pricing
 from scrapers.errors import ParseError
 from scrapers.http import HttpClient
-from tests.scrapers.token_helpers import FIXTURES, HTML_ERROR_PAGE, fixture, ingest, parse_fixture, payload, query
+from tests.scrapers.token_helpers import HTML_ERROR_PAGE, fixture, ingest, parse_fixture, payload, query
 from warehouse.replay import replay
 
+JUL_24 = "openai_pricing/2026-07-24T000000Z__reconstructed.md"  # bundled snapshots (reconstructed pages)
+AUG_05 = "openai_pricing/2026-08-05T000000Z__reconstructed.md"
 FT_MODELS = {"o4-mini-2025-04-16", "o4-mini-2025-04-16:data-sharing", "gpt-4.1-2025-04-14",
              "gpt-4.1-mini-2025-04-14", "gpt-4.1-nano-2025-04-14", "gpt-4o-2024-08-06",
              "gpt-4o-mini-2024-07-18", "gpt-3.5-turbo", "davinci-002", "babbage-002"}
 
 
-def _prices(name="openai_pricing_md_reconstructed_2026-08-05.md"):
+def _prices(name: str = AUG_05) -> dict[tuple[str, str, str], float]:
     result = parse_fixture(openai_pricing.SOURCE, name)
     return {(p.model, p.method, p.price_kind): p.usd for p in result.token_prices}
 
@@ -54,7 +57,7 @@ def test_base_prices_are_stored_under_the_alias_and_the_dated_snapshot():
 
 
 def test_a_page_without_its_fine_tuning_table_is_a_parse_error():
-    body = _without_fine_tuning_section(fixture("openai_pricing_md_reconstructed_2026-08-05.md"))
+    body = _without_fine_tuning_section(fixture(AUG_05))
     with pytest.raises(ParseError, match="fine-tuning table"):
         openai_pricing.parse(body, ext="md", origin="synthetic.md")
 
@@ -69,10 +72,10 @@ def test_an_html_error_page_is_a_parse_error():
     (None, "fine-tuning table"),
 ])
 def test_a_broken_page_is_a_failed_fetch_and_leaves_the_history_untouched(settings, body, reason):
-    good = fixture("openai_pricing_md_reconstructed_2026-07-24.md")
+    good = fixture(JUL_24)
     ingest(settings, openai_pricing.SOURCE, [payload("openai_pricing", good)], datetime(2026, 7, 24))
     before = query(settings, "SELECT count(*) FROM token_observations")
-    bad = body if body is not None else _without_fine_tuning_section(fixture("openai_pricing_md_reconstructed_2026-08-05.md"))
+    bad = body if body is not None else _without_fine_tuning_section(fixture(AUG_05))
 
     summary = ingest(settings, openai_pricing.SOURCE, [payload("openai_pricing", bad)], datetime(2026, 8, 5))
 
@@ -85,8 +88,8 @@ def test_a_broken_page_is_a_failed_fetch_and_leaves_the_history_untouched(settin
 def test_replaying_two_snapshots_gives_two_distinct_prices(settings, tmp_path):
     snaps = tmp_path / "snaps" / "openai_pricing"
     snaps.mkdir(parents=True)
-    shutil.copy(FIXTURES / "openai_pricing_md_reconstructed_2026-07-24.md", snaps / "2026-07-24T000000Z.md")
-    shutil.copy(FIXTURES / "openai_pricing_md_reconstructed_2026-08-05.md", snaps / "2026-08-05T000000Z.md")
+    shutil.copy(BUNDLED_SNAPSHOTS / JUL_24, snaps / "2026-07-24T000000Z.md")
+    shutil.copy(BUNDLED_SNAPSHOTS / AUG_05, snaps / "2026-08-05T000000Z.md")
 
     replay(settings, tmp_path / "snaps")
 

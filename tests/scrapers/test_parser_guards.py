@@ -149,8 +149,8 @@ def test_vertex_pricing_page_that_mentions_retirement_dates_in_prose_is_still_th
 
 
 def test_vertex_versions_page_is_told_apart_by_its_table_header():
-    result = vertex_pricing.parse(fixture("vertex_model_versions_md_snapshot_2026-08.md"), ext="md",
-                                  origin="tests/fixtures/tokens/vertex_model_versions_md_snapshot_2026-08.md")
+    versions = "vertex_pricing/2026-08-21T000000Z__model-versions.md"
+    result = vertex_pricing.parse(fixture(versions), ext="md", origin=f"snapshots/{versions}")
     assert result.lifecycle_events and not result.token_prices
 
 

@@ -14,6 +14,13 @@ from scrapers.http import HttpClient
 from scrapers.token_common import SIZE_BUCKET_RE
 from tests.scrapers.token_helpers import HTML_ERROR_PAGE, ingest, parse_fixture, query
 
+# bundled snapshots (snapshots/SOURCES.md says which are real and which reconstructed)
+TOGETHER = "together_pricing/2026-02-01T000000Z__reconstructed.html"
+FIREWORKS_ESTIMATOR = "fireworks_pricing/2026-10-08T000000Z__cost-estimator-reconstructed.md"
+FIREWORKS_CHANGELOG = "fireworks_pricing/2026-08-20T000000Z__changelog.md"
+VERTEX_PRICING = "vertex_pricing/2026-08-21T000000Z__pricing-reconstructed.md"
+VERTEX_VERSIONS = "vertex_pricing/2026-08-21T000000Z__model-versions.md"
+
 
 def _prices(result):
     return {(p.model, p.method, p.price_kind): p.usd for p in result.token_prices}
@@ -22,7 +29,7 @@ def _prices(result):
 # Together ----------------------------------------------------------------------------------
 
 def test_together_size_table_gives_four_methods_per_bucket():
-    prices = _prices(parse_fixture(together_pricing.SOURCE, "together_pricing_html_reconstructed_2026-02.html"))
+    prices = _prices(parse_fixture(together_pricing.SOURCE, TOGETHER))
     assert prices[("<=16B", "sft_lora", "training_per_1m_tokens")] == 0.48
     assert prices[("17B-69B", "dpo_full", "training_per_1m_tokens")] == 4.12
     assert prices[("70B-100B", "sft_full", "training_per_1m_tokens")] == 3.2
@@ -30,7 +37,7 @@ def test_together_size_table_gives_four_methods_per_bucket():
 
 
 def test_together_large_models_are_lora_only_with_minimum_charges():
-    prices = _prices(parse_fixture(together_pricing.SOURCE, "together_pricing_html_reconstructed_2026-02.html"))
+    prices = _prices(parse_fixture(together_pricing.SOURCE, TOGETHER))
     assert prices[("DeepSeek-R1-0528", "sft_lora", "training_per_1m_tokens")] == 10.0
     assert prices[("Kimi-K2-Instruct-0905", "dpo_lora", "min_charge")] == 60.0
     assert prices[("Qwen3-235B-A22B", "sft_lora", "min_charge")] == 0.0
@@ -51,17 +58,21 @@ def test_together_error_page_is_a_parse_error():
 # Fireworks ---------------------------------------------------------------------------------
 
 def test_fireworks_price_bands_become_buckets_with_fireworks_edges():
-    prices = _prices(parse_fixture(fireworks_pricing.SOURCE, "fireworks_cost_estimator_md_reconstructed_2026-10-08.md"))
+    prices = _prices(parse_fixture(fireworks_pricing.SOURCE, FIREWORKS_ESTIMATOR))
     assert prices == {
-        ("<=16B", "sft_lora", "training_per_1m_tokens"): 0.5, ("<=16B", "dpo_lora", "training_per_1m_tokens"): 1.0,
-        ("16.1B-80B", "sft_lora", "training_per_1m_tokens"): 3.0, ("16.1B-80B", "dpo_lora", "training_per_1m_tokens"): 6.0,
-        ("80.1B-300B", "sft_lora", "training_per_1m_tokens"): 6.0, ("80.1B-300B", "dpo_lora", "training_per_1m_tokens"): 12.0,
-        (">300B", "sft_lora", "training_per_1m_tokens"): 10.0, (">300B", "dpo_lora", "training_per_1m_tokens"): 20.0,
+        ("<=16B", "sft_lora", "training_per_1m_tokens"): 0.5,
+        ("<=16B", "dpo_lora", "training_per_1m_tokens"): 1.0,
+        ("16.1B-80B", "sft_lora", "training_per_1m_tokens"): 3.0,
+        ("16.1B-80B", "dpo_lora", "training_per_1m_tokens"): 6.0,
+        ("80.1B-300B", "sft_lora", "training_per_1m_tokens"): 6.0,
+        ("80.1B-300B", "dpo_lora", "training_per_1m_tokens"): 12.0,
+        (">300B", "sft_lora", "training_per_1m_tokens"): 10.0,
+        (">300B", "dpo_lora", "training_per_1m_tokens"): 20.0,
     }
 
 
 def test_fireworks_changelog_serverless_deprecations_become_events():
-    result = parse_fixture(fireworks_pricing.SOURCE, "fireworks_docs_changelog_md_snapshot_2026-08-20.md")
+    result = parse_fixture(fireworks_pricing.SOURCE, FIREWORKS_CHANGELOG)
     events = {(e.model, e.event): e for e in result.lifecycle_events}
     kimi = events[("kimi-k2p5", "deprecated")]
     assert kimi.effective_date == date(2026, 6, 26) and kimi.replacement == "kimi-k2p6"
@@ -92,7 +103,7 @@ def test_fireworks_fetch_gets_both_pages_and_records_a_failing_one(settings):
 # Vertex ------------------------------------------------------------------------------------
 
 def test_vertex_tuning_table_gives_prices_per_model_id():
-    prices = _prices(parse_fixture(vertex_pricing.SOURCE, "vertex_pricing_md_reconstructed.md"))
+    prices = _prices(parse_fixture(vertex_pricing.SOURCE, VERTEX_PRICING))
     assert prices[("gemini-2.5-flash", "sft_lora", "training_per_1m_tokens")] == 5.0
     assert prices[("gemini-2.5-flash", "dpo_lora", "training_per_1m_tokens")] == 5.0
     assert prices[("gemini-2.5-flash-lite", "sft_lora", "training_per_1m_tokens")] == 1.5
@@ -100,7 +111,7 @@ def test_vertex_tuning_table_gives_prices_per_model_id():
 
 
 def test_vertex_model_versions_give_firm_retirement_dates_only():
-    result = parse_fixture(vertex_pricing.SOURCE, "vertex_model_versions_md_snapshot_2026-08.md")
+    result = parse_fixture(vertex_pricing.SOURCE, VERTEX_VERSIONS)
     events = {e.model: e for e in result.lifecycle_events}
     assert events["gemini-2.5-flash"].event == "retired"
     assert events["gemini-2.5-flash"].effective_date == date(2026, 10, 20)

@@ -15,9 +15,9 @@ from scrapers import vastai
 from scrapers.errors import ParseError
 from scrapers.http import HttpClient
 from scrapers.records import MarketOffer
-from tests.scrapers.conftest import gpu_fixture, ingest, payload, query
+from tests.scrapers.conftest import gpu_fixture, ingest, payload, query, snapshot
 
-REAL = "vast_bundles_offer_capture_2024-07.json"  # one real offer, start_date 2024-07-30
+REAL = "vastai/2024-07-30T141055Z.json"  # a bundled snapshot: one real offer, start_date 2024-07-30
 SYNTHETIC = "vast_bundles_synthetic_market.json"  # hand-written offers, invented prices
 AT = datetime(2024, 7, 30, 14, 10, 55)
 EMPTY = b'{"offers": []}'
@@ -45,7 +45,7 @@ def loaded(settings):
 # --- the real offer ----------------------------------------------------------------------------
 
 def test_the_real_offer_is_priced_per_gpu_from_dph_base_not_divided_by_gpu_frac():
-    result = vastai.parse(gpu_fixture(REAL), ext="json")
+    result = vastai.parse(snapshot(REAL), ext="json")
     [offer] = result.market_offers.to_pylist()
     assert offer["usd_per_gpu_hour"] == pytest.approx(0.246667, abs=1e-6)  # gpu_frac 0.25 is not used
     assert (offer["offer_id"], offer["machine_id"], offer["gpu_model"], offer["gpu_raw_name"], offer["gpu_count"]) == (
@@ -55,19 +55,19 @@ def test_the_real_offer_is_priced_per_gpu_from_dph_base_not_divided_by_gpu_frac(
 
 
 def test_the_real_offer_keeps_its_min_bid_and_machine_shape():
-    [offer] = vastai.parse(gpu_fixture(REAL), ext="json").market_offers.to_pylist()
+    [offer] = vastai.parse(snapshot(REAL), ext="json").market_offers.to_pylist()
     # min_bid 0.2 $/h; cpu_cores_effective 24.0; cpu_ram 64393 MB; disk_space 1607.875 GB
     assert (offer["min_bid"], offer["vcpus"], offer["ram_gb"], offer["disk_gb"]) == (0.2, 24.0, 62.88, 1607.875)
 
 
 def test_a_page_parses_to_columns_not_python_objects():
-    result = vastai.parse(gpu_fixture(REAL), ext="json")
+    result = vastai.parse(snapshot(REAL), ext="json")
     assert isinstance(result.market_offers, pa.Table) and result.gpu_offers == []
     assert set(result.market_offers.column_names) <= {f.name for f in fields(MarketOffer)}
 
 
 def test_the_real_offer_gives_an_on_demand_and_an_interruptible_statistic_once_loaded(settings):
-    ingest(settings, vastai.SOURCE, [payload("vastai", gpu_fixture(REAL), at=AT, url=vastai.URL)], AT)
+    ingest(settings, vastai.SOURCE, [payload("vastai", snapshot(REAL), at=AT, url=vastai.URL)], AT)
     rows = query(settings, "SELECT offering_key, round(usd_per_gpu_hour, 6), offer_count, gpu_count, source "
                            "FROM gpu_price_history ORDER BY 1")
     assert rows == [("RTX 4090 24GB|interruptible", 0.2, 1, 1, "vastai"),
@@ -142,7 +142,7 @@ def test_an_empty_market_parses_to_nothing():
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf"), -1.0, 0.5, 0, 2000])
 def test_a_gpu_count_that_is_not_a_whole_number_of_gpus_is_skipped_with_a_warning(bad):
-    doc = json.loads(gpu_fixture(REAL))
+    doc = json.loads(snapshot(REAL))
     doc[0]["num_gpus"] = bad
     body = json.dumps(doc).encode()  # NaN and Infinity as Python's json writes them
     result = vastai.parse(body, ext="json")
@@ -153,14 +153,14 @@ def test_a_gpu_count_that_is_not_a_whole_number_of_gpus_is_skipped_with_a_warnin
 
 @pytest.mark.parametrize("bad", [float("nan"), float("-inf"), 1e12, -0.5, 0])
 def test_a_price_that_is_not_plausible_never_passes(bad):
-    doc = json.loads(gpu_fixture(REAL))
+    doc = json.loads(snapshot(REAL))
     doc[0]["dph_base"] = bad
     result = vastai.parse(json.dumps(doc).encode(), ext="json")
     assert result.market_offers.num_rows == 0 and "not plausible" in result.warnings[0]
 
 
 def test_a_huge_integer_price_is_a_parse_error_not_an_overflow():
-    body = gpu_fixture(REAL).replace(b'"dph_base": 0.24666666666666665', b'"dph_base": 1' + b"0" * 400)
+    body = snapshot(REAL).replace(b'"dph_base": 0.24666666666666665', b'"dph_base": 1' + b"0" * 400)
     with pytest.raises(ParseError) as err:
         vastai.parse(body, ext="json")
     assert err.value.field == "offers[0].dph_base" and "too large" in err.value.message
@@ -177,7 +177,7 @@ def test_a_wrongly_typed_value_is_a_parse_error_naming_the_offer(key, bad):
 
 
 def test_a_non_finite_optional_measurement_reads_as_null():
-    doc = json.loads(gpu_fixture(REAL))
+    doc = json.loads(snapshot(REAL))
     doc[0].update(gpu_ram=float("inf"), min_bid=float("nan"), reliability2=-1e309)
     [offer] = vastai.parse(json.dumps(doc).encode(), ext="json").market_offers.to_pylist()
     assert (offer["vram_gb"], offer["min_bid"], offer["reliability"]) == (None, None, None)
@@ -220,7 +220,7 @@ def test_a_later_page_starts_after_the_last_offer_id():
 
 
 def _offers_page(first_id: int, n: int) -> bytes:
-    template = json.loads(gpu_fixture(REAL))[0]
+    template = json.loads(snapshot(REAL))[0]
     return json.dumps({"offers": [{**template, "id": first_id + i} for i in range(n)]}).encode()
 
 
@@ -315,7 +315,7 @@ def test_a_page_that_is_not_json_ends_the_paging(client, settings):
 # --- end to end -----------------------------------------------------------------------------------
 
 def test_ingesting_the_real_capture_once_and_again(settings):
-    item = payload("vastai", gpu_fixture(REAL), at=AT, url=vastai.URL)
+    item = payload("vastai", snapshot(REAL), at=AT, url=vastai.URL)
     first = ingest(settings, vastai.SOURCE, [item], AT)
     second = ingest(settings, vastai.SOURCE, [item], AT)
     assert (first.added, second.added, second.skipped) == (3, 0, 1)  # 1 offer + 2 statistics

@@ -1,28 +1,30 @@
-"""Shared helpers of the token-collector tests (fixture bytes, ingest into a real DuckDB)."""
+"""Shared helpers of the token-collector tests (payload bytes, ingest into a real DuckDB).
+
+The real token payloads are the bundled snapshots (snapshots/<source>/, provenance in
+snapshots/SOURCES.md): tests read that one copy."""
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
+from core.paths import BUNDLED_SNAPSHOTS
 from core.settings import Settings
 from scrapers.base import Source
 from scrapers.records import FetchFailure, ParseResult, RawPayload
 from warehouse.db import write_connection
 from warehouse.ingest import SourceSummary, ingest_payloads
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "tokens"
-REPO = Path(__file__).resolve().parent.parent.parent
 HTML_ERROR_PAGE = (b"<!DOCTYPE html><html><head><title>Just a moment...</title></head>"
                    b"<body>Checking your browser before accessing the site.</body></html>")  # synthetic
 
 
 def fixture(name: str) -> bytes:
-    return (FIXTURES / name).read_bytes()
+    """A bundled snapshot by its path under snapshots/ (``<source>/<file>``)."""
+    return (BUNDLED_SNAPSHOTS / name).read_bytes()
 
 
 def parse_fixture(source: Source, name: str) -> ParseResult:
     ext = name.rsplit(".", 1)[-1]
-    return source.parse(fixture(name), ext=ext, origin=f"tests/fixtures/tokens/{name}")
+    return source.parse(fixture(name), ext=ext, origin=f"snapshots/{name}")
 
 
 def payload(source: str, body: bytes, *, url: str = "https://example.test/page", status: int = 200,
