@@ -52,11 +52,14 @@ def test_backfill_prices_each_day_with_the_price_known_that_day(history):
 
 
 def test_reprice_is_idempotent(history):
+    counts = "SELECT count(*), count(DISTINCT scenario) FROM scenario_costs"
     with write_connection(history.db_path) as con:
         reprice(con, D1)
-        first = con.execute("SELECT count(*) FROM scenario_costs").fetchone()[0]
+        first = con.execute(counts).fetchone()
         reprice(con, D1)
-        assert con.execute("SELECT count(*) FROM scenario_costs").fetchone()[0] == first > 0
+        again = con.execute(counts).fetchone()
+    assert first[1] == 14  # every scenario of cost_engine/catalogue.yaml (14 `- name:` entries)
+    assert again == first
 
 
 def test_every_route_has_a_total_and_provenance_names_the_fetch(history):
@@ -70,9 +73,11 @@ def test_every_route_has_a_total_and_provenance_names_the_fetch(history):
             "AND route = ? AND layer = 'total'", [D1, ROUTE]).fetchone()[0])
         cheapest = con.execute("SELECT cheapest_route FROM scenario_cost_trend WHERE as_of = ? "
                                "AND scenario = 'route_qlora_8b_1xa100' AND layer = 'total'", [D1]).fetchone()[0]
+        [(runpod_fetch,)] = con.execute("SELECT fetch_id FROM fetch_log WHERE source = 'runpod' AND observed_at = ?",
+                                        [at(D1)]).fetchall()
     assert missing == []
     prov = inputs["provenance"][0]
-    assert prov["provider"] == "runpod" and prov["source_fetch_id"] is not None and prov["usd"] == 1.64
+    assert prov["provider"] == "runpod" and prov["source_fetch_id"] == runpod_fetch and prov["usd"] == 1.64
     assert prov["basis"] == "provider page" and inputs["status"] == "available"
     assert cheapest == ROUTE     # tied with its runpod:community route; the rule takes the first name
 
@@ -88,13 +93,17 @@ def test_day_before_any_observation_has_no_price(history):
 def test_a_stale_price_is_shown_as_stale_and_never_the_cheapest(history):
     # The A100 price was last seen 2026-06-03: 59 days before 2026-08-01, over the 30-day GPU limit.
     with write_connection(history.db_path) as con:
+        reprice(con, D3)
+        [(fresh_mid,)] = con.execute("SELECT usd_mid FROM scenario_costs WHERE as_of = ? AND layer = 'total' AND "
+                                     "scenario = 'route_qlora_8b_1xa100' AND route = ?", [D3, ROUTE]).fetchall()
         reprice(con, date(2026, 8, 1))
         available, reason, mid, inputs = con.execute(
             "SELECT available, reason, usd_mid, inputs FROM scenario_costs WHERE as_of = '2026-08-01' AND "
             "scenario = 'route_qlora_8b_1xa100' AND route = ? AND layer = 'total'", [ROUTE]).fetchone()
         cheapest = con.execute("SELECT cheapest_route, usd_mid FROM scenario_cost_trend WHERE as_of = '2026-08-01' "
                                "AND scenario = 'route_qlora_8b_1xa100' AND layer = 'total'").fetchone()
-    assert available is False and mid is not None and json.loads(inputs)["status"] == "stale"
+    # still priced at that $1.30 (the cost it had on D3, when the price was fresh), just not usable
+    assert available is False and mid == pytest.approx(fresh_mid) and json.loads(inputs)["status"] == "stale"
     assert "stale price: runpod" in reason and "59 days before the priced day" in reason
     assert cheapest == (None, None)
 

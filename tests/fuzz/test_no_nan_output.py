@@ -80,9 +80,15 @@ def test_the_warehouse_really_holds_nan(nan_history):
     settings, day, _, _ = nan_history
     con = duckdb.connect(str(settings.db_path), read_only=True)
     try:
-        assert con.execute("SELECT count(*) FROM gpu_observations WHERE isnan(usd_per_gpu_hour)").fetchone()[0] > 0
+        nan = con.execute("SELECT observed_at, count(*) FROM gpu_observations WHERE isnan(usd_per_gpu_hour) "
+                          "GROUP BY 1").fetchall()
+        copied = con.execute("SELECT count(*) FROM gpu_observations WHERE provider = 'lambda' AND observed_at = ?",
+                             [day - timedelta(days=1)]).fetchone()[0]
+        token = con.execute("SELECT count(*) FROM token_observations WHERE isnan(usd)").fetchone()[0]
     finally:
         con.close()
+    # every Lambda offer of the newest day, copied to the next day as NaN, and the one token price
+    assert nan == [(day, copied)] and copied > 1 and token == 1
 
 
 def test_alert_messages_and_deliveries_never_print_nan(nan_history):

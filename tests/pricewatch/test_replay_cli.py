@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+import duckdb
+
 from core.paths import BUNDLED_SNAPSHOTS
 
 
@@ -54,4 +56,7 @@ def test_replay_publishes_a_read_only_copy_and_a_parquet_dataset(cli, settings):
     published = settings.db_path.parent / "published"
     assert (published / "pricewatch.duckdb").is_file()
     # the bundled RunPod snapshot: 152 offerings fetched 2025-06-21 (see snapshots/SOURCES.md)
-    assert len(list((published / "pricewatch_parquet" / "gpu_price_history" / "day=2025-06-21").glob("*.parquet"))) >= 1
+    day = published / "pricewatch_parquet" / "gpu_price_history" / "day=2025-06-21"
+    with duckdb.connect() as con:
+        rows = con.execute("SELECT count(*) FROM read_parquet(?)", [str(day / "*.parquet")]).fetchone()
+    assert rows == (152,)

@@ -151,7 +151,9 @@ def test_vertex_pricing_page_that_mentions_retirement_dates_in_prose_is_still_th
 def test_vertex_versions_page_is_told_apart_by_its_table_header():
     versions = "vertex_pricing/2026-08-21T000000Z__model-versions.md"
     result = vertex_pricing.parse(fixture(versions), ext="md", origin=f"snapshots/{versions}")
-    assert result.lifecycle_events and not result.token_prices
+    # the page's rows with a firm retirement date, counted by hand (29; "or later", "No sooner than"
+    # and "No retirement date announced" are not firm)
+    assert (len(result.lifecycle_events), result.token_prices) == (29, [])
 
 
 # Shared price helpers -----------------------------------------------------------------------

@@ -38,6 +38,6 @@ def ingest(settings: Settings, source: Source, items: list[RawPayload | FetchFai
         return ingest_payloads(con, settings.raw_dir, source, items, observed_at=observed_at, mode="live")
 
 
-def query(settings: Settings, sql: str, params: list | None = None) -> list[tuple]:
+def query(settings: Settings, sql: str, params: list | dict | None = None) -> list[tuple]:
     with write_connection(settings.db_path) as con:
         return con.execute(sql, params or []).fetchall()
