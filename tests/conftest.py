@@ -9,7 +9,9 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,7 +24,7 @@ _real_connect = socket.socket.connect
 _LOOPBACK_PREFIXES = ("127.", "::1", "localhost", "0.0.0.0")
 
 
-def _guarded_connect(self: socket.socket, address):  # type: ignore[no-untyped-def]
+def _guarded_connect(self: socket.socket, address: Any) -> None:
     host = address[0] if isinstance(address, tuple) else address
     if isinstance(host, str) and (host.startswith(_LOOPBACK_PREFIXES) or self.family == socket.AF_UNIX):
         return _real_connect(self, address)
@@ -30,10 +32,10 @@ def _guarded_connect(self: socket.socket, address):  # type: ignore[no-untyped-d
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _no_network():
-    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
-    yield
-    socket.socket.connect = _real_connect  # type: ignore[method-assign]
+def _no_network() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(socket.socket, "connect", _guarded_connect)
+        yield
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ def test_the_four_standard_scenarios_of_article_000_have_their_cost_layers():
     # two of any 80 GB data-centre GPU, 730 h a month (the catalogue's stated assumption)
     assert mid.serving is not None and (mid.serving.gpus, mid.serving.gpu_count, mid.serving.hours_per_month) == (
         ["A100 SXM 80GB", "A100 PCIe 80GB", "H100 SXM 80GB", "H100 PCIe 80GB"], 2, 730)
-    assert enterprise.method == "full" and enterprise.serving.gpu_count == 4
+    assert enterprise.method == "full" and enterprise.serving is not None and enterprise.serving.gpu_count == 4
     assert weekend.data.band().high == 0
     assert "gpu:any:1" in weekend.routes     # 000 names no GPU for the weekend experiment
 

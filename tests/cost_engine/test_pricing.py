@@ -70,7 +70,7 @@ def test_route_status_separates_stale_unpriced_and_unavailable():
     too_big = price_scenario(CATALOGUE.scenario("midmarket_lora_13b"), CATALOGUE,
                              snapshot(gpu=[gpu_price("runpod", "RTX 4090 24GB", "community", 0.34)]),
                              patterns=[parse_pattern("gpu:RTX 4090 24GB:1")])[0]
-    assert too_big.status == "unavailable" and "does not fit" in too_big.reason
+    assert too_big.status == "unavailable" and too_big.reason is not None and "does not fit" in too_big.reason
 
 
 def test_a_fresh_compute_price_with_a_stale_serving_price_is_stale_not_mixed():

@@ -159,7 +159,7 @@ def test_a_run_while_another_holds_the_warehouse_ends_cancelled_and_touches_noth
          "    print('held', flush=True); time.sleep(60)"],
         stdout=subprocess.PIPE, text=True)
     try:
-        assert holder.stdout.readline().strip() == "held"
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         state, summary = run_flow(offline=True, post_steps=False)
     finally:
         holder.kill()

@@ -16,6 +16,7 @@ from core.paths import BUNDLED_SNAPSHOTS
 from flows import pipeline
 from flows.collect import Deadline
 from flows.pipeline import ExitCode, RunSummary, Step, StepResult, collect_live, collect_with_retries, run_step
+from tests.sql import scalar
 from warehouse.db import read_connection
 from warehouse.ingest import SourceSummary
 
@@ -201,14 +202,14 @@ def test_readers_get_a_fresh_published_copy_after_loading_and_after_the_steps(se
 
     def count_rows(s):
         with read_connection(s.published_db) as con:
-            seen.append(con.execute("select count(*) from gpu_price_history").fetchone()[0])
+            seen.append(scalar(con.execute("select count(*) from gpu_price_history")))
         return "counted"
 
     monkeypatch.setattr(pipeline, "POST_LOAD_STEPS", (Step("count", count_rows, 60),))
     summary = pipeline.run_daily(settings, offline=True)
     assert [(s.name, s.ok) for s in summary.steps] == [("publish", True), ("count", True), ("republish", True)]
     with read_connection(settings.db_path) as con:
-        loaded = con.execute("select count(*) from gpu_price_history").fetchone()[0]
+        loaded = scalar(con.execute("select count(*) from gpu_price_history"))
     assert seen == [loaded]  # the step read the copy published right after loading: the whole load
     assert "published" in summary.steps[0].message
 

@@ -19,6 +19,7 @@ import yaml
 
 from tests.conftest import REPO_ROOT
 from tests.flows.conftest import PREFECT_CLI, _die_with_pytest, stop_group
+from tests.sql import scalar
 from warehouse.db import read_connection
 
 pytestmark = pytest.mark.slow
@@ -65,7 +66,7 @@ def run_artifacts(server, flow_run_id: str) -> set[str]:
 
 def gpu_rows(db: str) -> int:
     with read_connection(db) as con:
-        return con.execute("select count(*) from gpu_price_history").fetchone()[0]
+        return scalar(con.execute("select count(*) from gpu_price_history"))
 
 
 def test_a_served_schedule_really_fires_and_the_scheduled_run_completes(prefect_server, tmp_path, bundled):

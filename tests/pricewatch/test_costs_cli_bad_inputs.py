@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.cost_engine.ce_history import A100_RUNPOD_COMMUNITY, add_gpu, at, gpu
+from tests.sql import scalar
 from warehouse.db import read_connection
 
 PRICEWATCH = Path(sys.executable).parent / "pricewatch"
@@ -94,4 +95,4 @@ def test_a_bad_input_is_one_line_exit_2_and_writes_nothing(db, args, names):
         assert name in lines[0], lines[0]
     assert result.stdout == ""
     with read_connection(db) as con:
-        assert con.execute("SELECT count(*) FROM scenario_costs").fetchone()[0] == 0
+        assert scalar(con.execute("SELECT count(*) FROM scenario_costs")) == 0

@@ -17,6 +17,7 @@ import pytest
 from flows.runlock import lock_path
 from tests.conftest import REPO_ROOT
 from tests.pricewatch.conftest import CONSOLE_SCRIPT
+from tests.sql import one_row, scalar
 from warehouse.db import read_connection
 
 pytestmark = pytest.mark.slow
@@ -127,7 +128,7 @@ def test_with_no_provider_reachable_the_run_falls_back_and_exits_3_keeping_the_l
     assert "exit code 3" in result.stderr.splitlines()[-1]
     with read_connection(tmp_path / "pw.duckdb") as con:  # the offline demo history is there: the three
         # direct GPU sources and the SkyPilot catalogue's clouds (issue #12: at least 15 providers)
-        assert con.execute("select count(distinct provider) from gpu_price_history").fetchone()[0] >= 15
+        assert scalar(con.execute("select count(distinct provider) from gpu_price_history")) >= 15
 
 
 def test_make_run_treats_the_offline_fallback_as_a_demo_with_a_warning(tmp_path):
@@ -169,7 +170,7 @@ def _tables(db: Path) -> dict[str, object]:
         "fetches": "select count(distinct sha256), sum(records_added) from fetch_log",
     }
     with read_connection(db) as con:
-        return {name: con.execute(sql).fetchone() for name, sql in queries.items()}
+        return {name: one_row(con.execute(sql)) for name, sql in queries.items()}
 
 
 def test_overlapping_runs_one_runs_one_exits_4_another_waits_and_the_data_equals_one_clean_run(ran, tmp_path):

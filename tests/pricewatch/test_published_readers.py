@@ -13,6 +13,7 @@ import duckdb
 from core.paths import BUNDLED_SNAPSHOTS
 from tests.pricewatch.conftest import CONSOLE_SCRIPT
 from tests.pricewatch.test_sql_and_status import load_toy
+from tests.sql import scalar
 from warehouse.publish import publish
 
 READER = """
@@ -52,7 +53,7 @@ def _hold(path: Path, seconds: float = 60) -> subprocess.Popen:
 def _count(path: Path, where: str = "true") -> int:
     con = duckdb.connect(str(path), read_only=True)
     try:
-        return int(con.execute(f"select count(*) from gpu_price_history where {where}").fetchone()[0])
+        return int(scalar(con.execute(f"select count(*) from gpu_price_history where {where}")))
     finally:
         con.close()
 

@@ -80,7 +80,7 @@ def test_openrouter_expiration_dates_are_retirements_and_placeholders_are_ignore
     events = {e.model: e for e in result.lifecycle_events}
     assert events["gpt-5.2-chat"].event == "retired"
     assert events["gpt-5.2-chat"].effective_date == date(2026, 8, 10)
-    assert all(e.effective_date.year < 2090 for e in result.lifecycle_events)
+    assert all(e.effective_date is not None and e.effective_date.year < 2090 for e in result.lifecycle_events)
 
 
 def test_openrouter_variable_price_sentinel_is_not_a_price():

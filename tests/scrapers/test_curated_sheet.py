@@ -5,15 +5,19 @@ from datetime import date, datetime
 
 import pytest
 
+from core.settings import Settings
 from scrapers import curated_sheet
 from scrapers.errors import ParseError
+from scrapers.http import HttpClient
 from scrapers.records import PRICE_KINDS, TOKEN_METHODS
 from scrapers.token_common import PROVIDERS, SIZE_BUCKET_RE
+from tests.scrapers.conftest import payloads
 from tests.scrapers.token_helpers import ingest, query
 
 
 def _sheet():
-    [item] = curated_sheet.fetch(None, None)
+    with HttpClient() as client:  # never used: the sheet is read from the repository
+        [item] = payloads(curated_sheet.fetch(client, Settings()))
     return item, curated_sheet.parse(item.body, ext="csv", origin=item.url)
 
 

@@ -13,7 +13,7 @@ import respx
 from scrapers import lambdalabs
 from scrapers.errors import ParseError
 from scrapers.records import FetchFailure, RawPayload
-from tests.scrapers.conftest import gpu_fixture, ingest, payload, query, snapshot
+from tests.scrapers.conftest import gpu_fixture, ingest, payload, payloads, query, snapshot
 
 # bundled snapshots, reconstructed pages (tests/fixtures/gpu/build_reconstructed.py):
 FEB = "lambda/2026-02-11T000000Z.html"  # values from the real 2026-02-11 scrape
@@ -271,7 +271,7 @@ def test_without_a_key_the_public_page_is_fetched(client, settings):
 @respx.mock
 def test_with_a_key_the_api_is_called_with_bearer_auth(client, settings):
     route = respx.get(lambdalabs.API_URL).mock(return_value=httpx.Response(200, content=gpu_fixture(API)))
-    [item] = lambdalabs.fetch(client, replace(settings, lambda_api_key="secret-key"))
+    [item] = payloads(lambdalabs.fetch(client, replace(settings, lambda_api_key="secret-key")))
     assert item.ext == "json" and route.calls.last.request.headers["authorization"] == "Bearer secret-key"
     assert "secret-key" not in item.url
 
@@ -287,7 +287,7 @@ def test_a_timeout_is_a_fetch_failure(client, settings):
 def test_429_then_success_honours_retry_after(client, settings, sleeps):
     respx.get(lambdalabs.PAGE_URL).mock(side_effect=[
         httpx.Response(429, headers={"Retry-After": "3"}), httpx.Response(200, content=snapshot(SEP))])
-    [item] = lambdalabs.fetch(client, settings)
+    [item] = payloads(lambdalabs.fetch(client, settings))
     assert item.status == 200 and sleeps.calls == [3.0]
 
 

@@ -12,6 +12,7 @@ from core.paths import BUNDLED_SNAPSHOTS
 from scrapers import openai_pricing
 from scrapers.errors import ParseError
 from scrapers.http import HttpClient
+from tests.scrapers.conftest import failure, payloads
 from tests.scrapers.token_helpers import HTML_ERROR_PAGE, fixture, ingest, parse_fixture, payload, query
 from warehouse.replay import replay
 
@@ -99,10 +100,10 @@ def test_replaying_two_snapshots_gives_two_distinct_prices(settings, tmp_path):
 
 
 @respx.mock
-def test_fetch_returns_the_markdown_payload():
+def test_fetch_returns_the_markdown_payload(settings):
     respx.get(openai_pricing.URL).mock(return_value=httpx.Response(200, content=b"# Pricing"))
     with HttpClient(retries=0) as client:
-        [item] = openai_pricing.fetch(client, None)
+        [item] = payloads(openai_pricing.fetch(client, settings))
     assert item.status == 200 and item.ext == "md" and item.url == openai_pricing.URL
 
 
@@ -127,8 +128,8 @@ def test_an_html_page_instead_of_markdown_ends_as_a_parse_error(settings):
 
 
 @respx.mock
-def test_an_unreachable_page_is_a_fetch_failure():
+def test_an_unreachable_page_is_a_fetch_failure(settings):
     respx.get(openai_pricing.URL).mock(side_effect=httpx.ConnectError("refused"))
     with HttpClient(retries=0, sleep=lambda s: None) as client:
-        [item] = openai_pricing.fetch(client, None)
-    assert item.__class__.__name__ == "FetchFailure" and "connection failed" in item.error
+        [item] = openai_pricing.fetch(client, settings)
+    assert "connection failed" in failure(item).error

@@ -11,7 +11,7 @@ import respx
 from scrapers import runpod
 from scrapers.errors import ParseError
 from scrapers.records import GPU_TIERS, FetchFailure, RawPayload
-from tests.scrapers.conftest import ingest, payload, query, snapshot
+from tests.scrapers.conftest import ingest, payload, payloads, query, snapshot
 
 REAL = "runpod/2025-06-21T231800Z.json"  # real capture of the GraphQL gpuTypes answer, 2025-06-21 23:18 UTC
 AT = datetime(2025, 6, 21, 23, 18)
@@ -198,7 +198,7 @@ def test_429_then_success_honours_retry_after(client, settings, sleeps):
         httpx.Response(429, headers={"Retry-After": "7"}, text="slow down"),
         httpx.Response(200, content=snapshot(REAL)),
     ])
-    [item] = runpod.fetch(client, settings)
+    [item] = payloads(runpod.fetch(client, settings))
     assert item.status == 200 and sleeps.calls == [7.0]
 
 

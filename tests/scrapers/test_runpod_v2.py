@@ -18,7 +18,7 @@ from core.settings import Settings
 from scrapers import runpod, runpod_v2
 from scrapers.errors import ParseError, SourceRetired
 from scrapers.records import RawPayload
-from tests.scrapers.conftest import gpu_fixture, ingest, payload, query, snapshot
+from tests.scrapers.conftest import gpu_fixture, ingest, payload, payloads, query, snapshot
 
 SPEC_EXAMPLE = "runpod_v2_catalog_gpus_spec_example.json"  # doc example: RTX 4090 secure 0.44 / community 0.31
 GRAPHQL = "runpod/2025-06-21T231800Z.json"  # a bundled snapshot
@@ -207,4 +207,4 @@ def test_a_429_waits_the_retry_after_the_api_gives_then_retries(client, settings
                     httpx.Response(200, content=gpu_fixture(SPEC_EXAMPLE))])
     respx.get(runpod_v2.URL).mock(side_effect=lambda request: next(answers))
     items = runpod.fetch(client, keyed(settings))
-    assert [i.status for i in items] == [200, 200] and sleeps.calls == [12.0]
+    assert [i.status for i in payloads(items)] == [200, 200] and sleeps.calls == [12.0]

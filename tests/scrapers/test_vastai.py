@@ -15,7 +15,7 @@ from scrapers import vastai
 from scrapers.errors import ParseError
 from scrapers.http import HttpClient
 from scrapers.records import MarketOffer
-from tests.scrapers.conftest import gpu_fixture, ingest, payload, query, snapshot
+from tests.scrapers.conftest import failure, gpu_fixture, ingest, market_table, payload, payloads, query, snapshot
 
 REAL = "vastai/2024-07-30T141055Z.json"  # a bundled snapshot: one real offer, start_date 2024-07-30
 SYNTHETIC = "vast_bundles_synthetic_market.json"  # hand-written offers, invented prices
@@ -45,8 +45,7 @@ def loaded(settings):
 # --- the real offer ----------------------------------------------------------------------------
 
 def test_the_real_offer_is_priced_per_gpu_from_dph_base_not_divided_by_gpu_frac():
-    result = vastai.parse(snapshot(REAL), ext="json")
-    [offer] = result.market_offers.to_pylist()
+    [offer] = market_table(vastai.parse(snapshot(REAL), ext="json")).to_pylist()
     assert offer["usd_per_gpu_hour"] == pytest.approx(0.246667, abs=1e-6)  # gpu_frac 0.25 is not used
     assert (offer["offer_id"], offer["machine_id"], offer["gpu_model"], offer["gpu_raw_name"], offer["gpu_count"]) == (
         "11684738", "22990", "RTX 4090 24GB", "RTX 4090", 1)
@@ -55,7 +54,7 @@ def test_the_real_offer_is_priced_per_gpu_from_dph_base_not_divided_by_gpu_frac(
 
 
 def test_the_real_offer_keeps_its_min_bid_and_machine_shape():
-    [offer] = vastai.parse(snapshot(REAL), ext="json").market_offers.to_pylist()
+    [offer] = market_table(vastai.parse(snapshot(REAL), ext="json")).to_pylist()
     # min_bid 0.2 $/h; cpu_cores_effective 24.0; cpu_ram 64393 MB; disk_space 1607.875 GB
     assert (offer["min_bid"], offer["vcpus"], offer["ram_gb"], offer["disk_gb"]) == (0.2, 24.0, 62.88, 1607.875)
 
@@ -146,7 +145,7 @@ def test_a_gpu_count_that_is_not_a_whole_number_of_gpus_is_skipped_with_a_warnin
     doc[0]["num_gpus"] = bad
     body = json.dumps(doc).encode()  # NaN and Infinity as Python's json writes them
     result = vastai.parse(body, ext="json")
-    assert result.market_offers.num_rows == 0
+    assert market_table(result).num_rows == 0
     assert result.warnings == ["1 offer(s) skipped: num_gpus is not a whole number of GPUs in 1..1024: "
                                "11684738 (RTX 4090)"]
 
@@ -156,7 +155,7 @@ def test_a_price_that_is_not_plausible_never_passes(bad):
     doc = json.loads(snapshot(REAL))
     doc[0]["dph_base"] = bad
     result = vastai.parse(json.dumps(doc).encode(), ext="json")
-    assert result.market_offers.num_rows == 0 and "not plausible" in result.warnings[0]
+    assert market_table(result).num_rows == 0 and "not plausible" in result.warnings[0]
 
 
 def test_a_huge_integer_price_is_a_parse_error_not_an_overflow():
@@ -179,7 +178,7 @@ def test_a_wrongly_typed_value_is_a_parse_error_naming_the_offer(key, bad):
 def test_a_non_finite_optional_measurement_reads_as_null():
     doc = json.loads(snapshot(REAL))
     doc[0].update(gpu_ram=float("inf"), min_bid=float("nan"), reliability2=-1e309)
-    [offer] = vastai.parse(json.dumps(doc).encode(), ext="json").market_offers.to_pylist()
+    [offer] = market_table(vastai.parse(json.dumps(doc).encode(), ext="json")).to_pylist()
     assert (offer["vram_gb"], offer["min_bid"], offer["reliability"]) == (None, None, None)
     assert offer["gpu_model"] is None  # two RTX 4090 sizes and no measured VRAM: not guessed
 
@@ -248,7 +247,7 @@ def test_an_exactly_full_last_page_is_followed_by_an_empty_one(client, settings,
     monkeypatch.setattr(vastai, "PAGE_SIZE", 2)
     pages = {0: _offers_page(1, 2), 2: EMPTY}
     respx.post(vastai.URL).mock(side_effect=lambda r: httpx.Response(200, content=pages[_after(r)]))
-    assert [i.status for i in vastai.fetch(client, settings)] == [200, 200]
+    assert [i.status for i in payloads(vastai.fetch(client, settings))] == [200, 200]
 
 
 @respx.mock
@@ -263,7 +262,7 @@ def test_a_failing_page_ends_the_paging_and_no_statistics_are_stored(client, set
     respx.post(vastai.URL).mock(side_effect=answer)
     items = vastai.fetch(client, settings)
     assert [type(i).__name__ for i in items] == ["RawPayload", "FetchFailure"]
-    assert "not read" in items[1].error and items[1].url == f"{vastai.URL}#after_id=2"
+    assert "not read" in failure(items[1]).error and items[1].url == f"{vastai.URL}#after_id=2"
 
     summary = ingest(settings, vastai.SOURCE, items, AT)
     assert query(settings, "SELECT count(*) FROM market_offers") == [(2,)]  # kept: nothing stored is lost
@@ -299,7 +298,7 @@ def test_429_then_success_backs_off_and_keeps_the_page(client, settings, sleeps)
                     httpx.Response(200, content=EMPTY)])
     respx.post(vastai.URL).mock(side_effect=lambda request: next(answers))
     items = vastai.fetch(client, settings)
-    assert [i.status for i in items] == [200]
+    assert [i.status for i in payloads(items)] == [200]
     assert sleeps.calls == [1.0]  # no Retry-After from Vast: own backoff
 
 
@@ -307,7 +306,7 @@ def test_429_then_success_backs_off_and_keeps_the_page(client, settings, sleeps)
 def test_a_page_that_is_not_json_ends_the_paging(client, settings):
     respx.post(vastai.URL).mock(return_value=httpx.Response(200, text="<html><body>captcha</body></html>"))
     items = vastai.fetch(client, settings)
-    assert [i.status for i in items] == [200]
+    assert [i.status for i in payloads(items)] == [200]
     summary = ingest(settings, vastai.SOURCE, items, AT)
     assert query(settings, "SELECT outcome FROM fetch_log") == [("parse_error",)] and summary.errors
 
@@ -344,7 +343,7 @@ def test_an_unreachable_host_is_tried_once_not_paged(client):
     with respx.mock() as mock:
         route = mock.post(vastai.URL).mock(side_effect=httpx.ConnectError("no route to host"))
         items = vastai.fetch(client, None)
-    assert len(items) == 1 and "unreachable" in items[0].error
+    assert len(items) == 1 and "unreachable" in failure(items[0]).error
     assert route.call_count == client.retries + 1
 
 
@@ -353,7 +352,7 @@ def test_a_server_error_on_the_first_page_stops_the_paging(client):
         route = mock.post(vastai.URL).mock(return_value=httpx.Response(503, text="maintenance"))
         items = vastai.fetch(client, None)
     assert route.call_count == client.retries + 1
-    assert [i.status for i in items] == [503]
+    assert [i.status for i in payloads(items)] == [503]
 
 
 def test_still_rate_limited_on_a_later_page_stops_the_paging(client, monkeypatch):
@@ -362,7 +361,7 @@ def test_still_rate_limited_on_a_later_page_stops_the_paging(client, monkeypatch
     with respx.mock() as mock:
         mock.post(vastai.URL).mock(side_effect=lambda request: next(answers))
         items = vastai.fetch(client, None)
-    assert [i.status for i in items] == [200, 429]
+    assert [i.status for i in payloads(items)] == [200, 429]
 
 
 def test_a_market_without_min_bid_warns_that_bids_are_not_recorded():

@@ -30,6 +30,7 @@ def test_payload_is_written_zstd_compressed_under_its_source_with_timestamp_and_
 def test_metadata_sidecar_records_url_status_time_and_hash(tmp_path):
     archived = archive_payload(tmp_path, payload())
     meta = read_meta(archived.path)
+    assert meta is not None
     assert meta["url"] == "https://api.runpod.io/graphql"
     assert meta["status"] == 200
     assert meta["fetched_at"] == "2026-11-23T06:00:00"
@@ -82,4 +83,5 @@ def test_a_payload_file_left_without_metadata_gets_it_on_the_next_archive(tmp_pa
     meta = archived.path.with_name(archived.path.name.removesuffix(".zst") + ".meta.json")
     meta.unlink()  # as if a run died between the two writes
     archive_payload(tmp_path, payload())
-    assert read_meta(archived.path)["url"] == "https://api.runpod.io/graphql"
+    rewritten = read_meta(archived.path)
+    assert rewritten is not None and rewritten["url"] == "https://api.runpod.io/graphql"

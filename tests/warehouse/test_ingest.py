@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from scrapers.records import FetchFailure, RawPayload
 from tests.warehouse.conftest import toy_body
@@ -136,7 +137,7 @@ def test_a_database_error_mid_batch_rolls_the_whole_batch_back(settings):
     from scrapers.records import GpuOffer, ParseResult
 
     def parse_pages(body: bytes, *, ext: str, origin: str) -> ParseResult:
-        count = None if body == b"bad" else 1  # gpu_count is NOT NULL in the warehouse
+        count: Any = None if body == b"bad" else 1  # None on purpose: gpu_count is NOT NULL in the warehouse
         return ParseResult(gpu_offers=[GpuOffer("toy", body.decode(), "H100", "H100", count, "on_demand", 2.0, 2.0)])
 
     pages = Source("toy", "gpu", "pages", fetch=lambda c, s: [], parse=parse_pages)
@@ -166,7 +167,7 @@ def test_a_locked_warehouse_costs_no_payload_and_does_not_raise(settings, monkey
                                f"import duckdb, time; c = duckdb.connect({str(settings.db_path)!r}); "
                                "print('locked', flush=True); time.sleep(60)"], stdout=subprocess.PIPE, text=True)
     try:
-        assert holder.stdout.readline().strip() == "locked"
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
         source = TOY.__class__(**{**TOY.__dict__, "fetch": lambda client, s: [
             RawPayload("toy", "https://toy.example/prices", 200, toy_body(H100=2.5), DAY1, "json")]})
         monkeypatch.setattr(collect, "get_source", lambda name: source)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import duckdb
 
+from tests.sql import scalar
 from warehouse.db import read_connection, write_connection
 from warehouse.migrate import migrate, migration_files
 
@@ -63,12 +64,12 @@ def test_sql_source_rank_agrees_with_python(settings):
 
     with write_connection(settings.db_path) as con:
         for source in source_names():
-            assert con.execute("SELECT source_rank(?)", [source]).fetchone()[0] == source_rank(source), source
+            assert scalar(con.execute("SELECT source_rank(?)", [source])) == source_rank(source), source
 
 
 def test_sql_source_rank_ranks_pages_over_the_sheet_over_feeds(settings):
     with write_connection(settings.db_path) as con:
-        ranks = {s: con.execute("SELECT source_rank(?)", [s]).fetchone()[0]
+        ranks = {s: scalar(con.execute("SELECT source_rank(?)", [s]))
                  for s in ("openai_pricing", "curated_sheet", "litellm", "openrouter", "not_a_source")}
     assert ranks == {"openai_pricing": 1, "curated_sheet": 2, "litellm": 3, "openrouter": 3, "not_a_source": 1}
 
