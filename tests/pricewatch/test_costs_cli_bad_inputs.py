@@ -30,7 +30,8 @@ def db(settings):
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
     """The console script; an argument ``env:NAME=VALUE`` sets an environment variable instead."""
     env = {**os.environ, "PRICEWATCH_COST_POLICY": ""}
-    env.update(a[4:].split("=", 1) for a in args if a.startswith("env:"))  # type: ignore[misc]
+    for name, _, value in (a[4:].partition("=") for a in args if a.startswith("env:")):
+        env[name] = value
     argv = [a for a in args if not a.startswith("env:")]
     return subprocess.run([str(PRICEWATCH), *argv], capture_output=True, text=True, timeout=120, env=env)
 
