@@ -31,15 +31,16 @@ run: env
 	fi; \
 	exit $$status
 
-## test: the whole test suite (installs headless Chromium for the report test when missing)
-test: env chromium imports
+## test: lint (ruff, mypy, the import contract), then the whole test suite (installs headless Chromium
+## for the report test when missing)
+test: env chromium lint
 	PRICEWATCH_REQUIRE_BROWSER=1 $(UV) run --frozen pytest -q
 
 ## imports: the layer contract (CLI > flows > reports > drift > cost_engine > warehouse > scrapers > core)
 imports: env
 	$(UV) run --frozen lint-imports --no-cache
 
-## lint: ruff, mypy and the import contract
+## lint: ruff, mypy and the import contract (the same checks as .pre-commit-config.yaml)
 lint: env imports
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen mypy

@@ -36,6 +36,7 @@ from cost_engine.reprice import reprice
 from drift.daily import run_drift
 from drift.dbt_runner import build_models
 from reports.daily import render_latest
+from scrapers.http import HttpClient
 from scrapers.records import GpuOffer, MarketOffer, RawPayload, TokenPrice
 from scrapers.registry import get_source
 from warehouse.db import write_connection
@@ -69,8 +70,8 @@ def day_payloads(market: VastMarket, day: int) -> dict[str, list[RawPayload]]:
     payloads["vastai"] = [RawPayload("vastai", "https://console.vast.ai/api/v0/bundles/", 200, market.day(day), at,
                                      "json")]
     curated = get_source("curated_sheet")
-    payloads["curated_sheet"] = [p for p in curated.fetch(None, Settings())  # type: ignore[arg-type]
-                                 if isinstance(p, RawPayload)]
+    with HttpClient() as http:  # the curated sheet is read from the repository, never fetched
+        payloads["curated_sheet"] = [p for p in curated.fetch(http, Settings()) if isinstance(p, RawPayload)]
     return payloads
 
 

@@ -22,6 +22,7 @@ market_offers columns (no validation, no GPU-name normalisation, no aggregates).
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import tempfile
@@ -33,12 +34,13 @@ from unittest import mock
 
 from benchmarks.common import line, repeat, stopwatch
 from benchmarks.synthetic import VastMarket
+from core.paths import BUNDLED_SNAPSHOTS
 from scrapers import lambdalabs, runpod, vastai
 from warehouse.db import transaction, write_connection
 from warehouse.load import load_gpu_offers, load_market_offers
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "gpu"
-RUNPOD_CAPTURE = FIXTURES / "runpod_graphql_gpuTypes_2025-06-21.json"
+RUNPOD_CAPTURE = BUNDLED_SNAPSHOTS / "runpod" / "2025-06-21T231800Z.json"
 LAMBDA_ANSWER = FIXTURES / "lambda_instance_types_reconstructed_from_skypilot.json"
 AT = datetime(2026, 11, 23, 6)
 
@@ -151,9 +153,7 @@ def parse_and_load_vs_read_json(body: bytes, n: int) -> float:
 
 
 def main(n: int = 20_000) -> dict[str, float]:
-    try:
-        import gpuhunt  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("gpuhunt") is None:
         print("[peers] gpuhunt not installed: run `uv sync --frozen --group bench` (make bench does)")
         return {}
     logging.getLogger("gpuhunt").setLevel(logging.ERROR)  # its per-offer warnings would flood the output

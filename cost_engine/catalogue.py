@@ -156,7 +156,10 @@ class Scenario(_Strict):
     def tokens_per_epoch(self) -> float:
         if self.dataset_tokens is not None:
             return float(self.dataset_tokens)
-        return float(self.examples) * float(self.tokens_per_example)  # type: ignore[arg-type]
+        examples, per_example = self.examples, self.tokens_per_example
+        if examples is None or per_example is None:  # ruled out by the validator above
+            raise ValueError("give dataset_tokens, or examples and tokens_per_example")
+        return float(examples) * float(per_example)
 
     @property
     def training_tokens(self) -> float:
@@ -208,7 +211,9 @@ class Catalogue(_Strict):
         if scenario.model is not None:
             p = self.models[scenario.model]
             return ModelArch(params=p.params, layers=p.layers, hidden=p.hidden, vocab=p.vocab, name=scenario.model)
-        return guess_arch(float(scenario.params), name=f"{scenario.params:g} params")  # type: ignore[arg-type]
+        if scenario.params is None:  # ruled out by the scenario's validator
+            raise ValueError(f"scenario {scenario.name}: give model (a catalogue model key) or params")
+        return guess_arch(float(scenario.params), name=f"{scenario.params:g} params")
 
     def params(self, scenario: Scenario) -> float:
         return self.arch(scenario).params

@@ -86,6 +86,13 @@ def _comparable(a: RouteDay, b: RouteDay, layer: str) -> bool:
             and set(a.prices) == set(b.prices) and a.version == b.version)
 
 
+def _layer_cost(day: RouteDay, layer: str) -> float:
+    cost = day.layers.get(layer)
+    if cost is None:  # _comparable keeps only routes with this layer's cost on both days
+        raise ValueError(f"route {day.route}: no {layer} cost")
+    return float(cost)
+
+
 def like_for_like(before: Mapping[str, RouteDay], after: Mapping[str, RouteDay], routes: Iterable[str],
                   layer: str) -> LikeForLike | None:
     """The layer's cost on the comparable ``routes`` (lowest on each day; ties by route name) and
@@ -93,13 +100,13 @@ def like_for_like(before: Mapping[str, RouteDay], after: Mapping[str, RouteDay],
     candidates = sorted({r for r in routes if r in before and r in after and _comparable(before[r], after[r], layer)})
     if not candidates:
         return None
-    old_route = min(candidates, key=lambda r: (before[r].layers[layer], r))
-    new_route = min(candidates, key=lambda r: (after[r].layers[layer], r))
+    old_route = min(candidates, key=lambda r: (_layer_cost(before[r], layer), r))
+    new_route = min(candidates, key=lambda r: (_layer_cost(after[r], layer), r))
     moves: dict[tuple, PriceMove] = {}
     for r in candidates:
         for key, p in before[r].prices.items():
             old_usd, new_usd = charged(p), charged(after[r].prices[key])
             if old_usd is not None and new_usd is not None and new_usd != old_usd:
                 moves[key] = PriceMove(price_label(p), old_usd, new_usd)
-    return LikeForLike(float(before[old_route].layers[layer]), float(after[new_route].layers[layer]),  # type: ignore[arg-type]
+    return LikeForLike(_layer_cost(before[old_route], layer), _layer_cost(after[new_route], layer),
                        old_route, new_route, tuple(moves[k] for k in sorted(moves, key=str)))

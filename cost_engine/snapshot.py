@@ -174,9 +174,10 @@ def shape_verdict(p: GpuPrice, gpus_rented: int, needs: ShapeNeeds | None) -> tu
         minimum = needs.minimum(f)
         if minimum is None:
             continue
-        if shape[f] is None:
+        have = shape[f]
+        if have is None:
             unknown.append(f)
-        elif shape[f] < minimum:   # type: ignore[operator]
+        elif have < minimum:
             return False, ()
     return True, tuple(unknown)
 

@@ -23,7 +23,9 @@ from typing import Any, cast
 
 from flows import prefect_env
 
-prefect_env.configure()  # before Prefect reads its settings and sets up logging
+# Prefect reads its settings and sets up logging on import, so the environment comes first and
+# every import below follows a statement on purpose (each line's `noqa: E402`).
+prefect_env.configure()
 
 from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.artifacts import create_markdown_artifact  # noqa: E402

@@ -37,7 +37,7 @@ class FriendlyGroup(click.Group):
             sys.exit(2)
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
-        except Exception as exc:  # noqa: BLE001 - the last resort: one line, not a traceback
+        except Exception as exc:  # the last resort: one line, not a traceback (re-raised under PRICEWATCH_DEBUG)
             if os.environ.get("PRICEWATCH_DEBUG"):
                 raise
             echo_err(f"error: {_describe(exc)}")

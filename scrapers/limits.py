@@ -101,7 +101,7 @@ def check_html_depth(body: bytes | str, *, source: str, origin: str, max_depth: 
 
 # --- time limit --------------------------------------------------------------------------------
 
-class ParseTimeout(BaseException):  # noqa: N818 - a BaseException, so `except Exception` cannot swallow it
+class ParseTimeout(BaseException):  # a BaseException, so `except Exception` cannot swallow it
     """Raised inside a parse that ran over its time limit (see ``call_with_deadline``)."""
 
 

@@ -289,7 +289,21 @@ def parse(body: bytes, *, ext: str = "csv", origin: str = "<payload>", url: str 
     table, count = _gpu_rows(table, result)
     if table.num_rows == 0:
         return result
+    base = _offer_columns(cloud, table, count, result)
+    if cloud == "runpod":
+        on_demand = pa.array([_tier_of(cloud, i) for i in _text(table, "InstanceType").to_pylist()], pa.string())
+    else:
+        on_demand = pa.array(["on_demand"] * table.num_rows, pa.string())
+    pieces = [_priced(result, base, _text(table, "Price"), on_demand, "Price")]
+    if cloud not in _SPOT_IS_PLACEHOLDER and "SpotPrice" in table.column_names:
+        spot = pa.array(["spot"] * table.num_rows, pa.string())
+        pieces.append(_priced(result, base, _text(table, "SpotPrice"), spot, "SpotPrice"))
+    return _collapse(result, pa.concat_tables(pieces), cloud)
 
+
+def _offer_columns(cloud: str, table: pa.Table, count: pa.Array, result: ParseResult) -> dict[str, pa.Array]:
+    """The offer columns every price tier shares: the GPU each row describes, its count, region and
+    shape (an unknown GPU name is warned about once)."""
     instance, upstream = _text(table, "InstanceType"), _text(table, "UpstreamCloudId")
     accelerator, gpu_info = _text(table, "AcceleratorName"), _text(table, "GpuInfo")
     # One Python step per distinct instance description, mapped back to the rows by index.
@@ -313,7 +327,7 @@ def parse(body: bytes, *, ext: str = "csv", origin: str = "<payload>", url: str 
     disk, _ = _number(_text(table, "StorageGiB"))
     if cloud in _SHAPE_IS_PLACEHOLDER:
         vcpus = ram = pa.nulls(table.num_rows, pa.float64())
-    base = {
+    return {
         "provider": per_row(lambda g: g.provider, pa.string()),
         "gpu_model": per_row(lambda g: g.model, pa.string()),
         "gpu_raw_name": per_row(lambda g: g.raw, pa.string()),
@@ -325,15 +339,6 @@ def parse(body: bytes, *, ext: str = "csv", origin: str = "<payload>", url: str 
         "ram_gb": _positive_or_null(ram),
         "disk_gb": _positive_or_null(disk),
     }
-    if cloud == "runpod":
-        on_demand = pa.array([_tier_of(cloud, i) for i in instance.to_pylist()], pa.string())
-    else:
-        on_demand = pa.array(["on_demand"] * table.num_rows, pa.string())
-    pieces = [_priced(result, base, _text(table, "Price"), on_demand, "Price")]
-    if cloud not in _SPOT_IS_PLACEHOLDER and "SpotPrice" in table.column_names:
-        spot = pa.array(["spot"] * table.num_rows, pa.string())
-        pieces.append(_priced(result, base, _text(table, "SpotPrice"), spot, "SpotPrice"))
-    return _collapse(result, pa.concat_tables(pieces), cloud)
 
 
 def _positive_or_null(values: pa.Array) -> pa.Array:

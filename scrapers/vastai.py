@@ -251,14 +251,26 @@ def _verified(offer: dict[str, Any]) -> bool | None:
     return verified if isinstance(verified, bool) else None
 
 
+def _require_objects(offers: list[Any], origin: str) -> None:
+    for i, offer in enumerate(offers):
+        if not isinstance(offer, dict):
+            raise ParseError(NAME, f"offers[{i}]", "expected an object", origin)
+
+
+def _schema_drift(offers: list[dict[str, Any]]) -> list[str]:
+    """A warning per optional key no offer has any more (what is then not recorded)."""
+    return [f"schema drift: no offer has '{key}'; {what} not recorded"
+            for key, what in (("min_bid", "interruptible bids"),
+                              ("gpu_ram", "VRAM (models sold in several sizes stay unknown)"))
+            if all(key not in o for o in offers)]
+
+
 def parse(body: bytes, *, ext: str = "json", origin: str = "<payload>") -> ParseResult:
     offers = _offers(parse_json(NAME, body, field="offers", origin=origin), origin)
     result = ParseResult(market_offers=MARKET_SCHEMA.empty_table())
     if not offers:
         return result
-    for i, offer in enumerate(offers):
-        if not isinstance(offer, dict):
-            raise ParseError(NAME, f"offers[{i}]", "expected an object", origin)
+    _require_objects(offers, origin)
 
     def col(key: str) -> list[Any]:
         return [o.get(key) for o in offers]
@@ -274,11 +286,7 @@ def parse(body: bytes, *, ext: str = "json", origin: str = "<payload>") -> Parse
                                            "reliability2", origin, required=False))
     gpu_ram, min_bid, vcpus = optional("gpu_ram", minimum=1.0), optional("min_bid"), optional("cpu_cores_effective")
     ram_mb, disk = optional("cpu_ram"), optional("disk_space")
-
-    for key, what in (("min_bid", "interruptible bids"),
-                      ("gpu_ram", "VRAM (models sold in several sizes stay unknown)")):
-        if all(key not in o for o in offers):
-            result.warnings.append(f"schema drift: no offer has '{key}'; {what} not recorded")
+    result.warnings += _schema_drift(offers)
     keep, per_gpu = _keep_mask(result, offers, ids, names, count, lambda n: pc.divide(dph_base, n))
     kept = [o for o, k in zip(offers, keep.to_pylist(), strict=True) if k]
     names, vram = names.filter(keep), pc.round(pc.divide(gpu_ram.filter(keep), 1024.0), 2)

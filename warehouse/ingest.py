@@ -18,7 +18,7 @@ from scrapers.base import Source
 from scrapers.errors import ParseError, SourceRetired
 from scrapers.records import FetchFailure, ParseResult, RawPayload
 from warehouse import load
-from warehouse.archive import archive_payload
+from warehouse.archive import ArchivedPayload, archive_payload
 from warehouse.db import transaction
 from warehouse.market import aggregate_market, providers_of
 
@@ -82,7 +82,7 @@ def _parse(source: Source, item: RawPayload, entry: load.FetchLogEntry, origin: 
     except ParseError as exc:
         entry.outcome, entry.error = "parse_error", str(exc.at(origin))
         return None
-    except Exception as exc:  # a parser bug must not take the run down either
+    except Exception as exc:  # noqa: BLE001 - a parser bug must not take the run down either
         entry.outcome = "parse_error"
         entry.error = f"{source.name}: unexpected {type(exc).__name__} parsing {origin}: {exc}"
         return None
@@ -111,53 +111,76 @@ def ingest_payloads(
     with transaction(con):
         for item in items:
             if isinstance(item, FetchFailure):
-                summary.errors.append(item.error)
-                _record_failure(con, load.FetchLogEntry(
-                    source=source.name, url=item.url, fetched_at=item.fetched_at, observed_at=observed_at,
-                    mode=mode, outcome="network_error", error=item.error))
-                continue
-
-            summary.fetched += 1
-            copy = archived[id(item)]
-            entry = load.FetchLogEntry(
-                source=source.name, url=item.url, fetched_at=item.fetched_at, observed_at=observed_at, mode=mode,
-                outcome="ok", status=item.status, bytes=copy.bytes, sha256=copy.sha256,
-                archive_path=str(copy.path))
-
-            if item.status >= 400:
-                entry.outcome = "http_error"
-                entry.error = f"{source.name}: HTTP {item.status} from {item.url} (body archived at {copy.path})"
-                summary.errors.append(entry.error)
-                _record_failure(con, entry)
-                continue
-
-            result = _parse(source, item, entry, str(copy.path))
-            if result is None:
-                summary.errors.append(entry.error or "")
-                _record_failure(con, entry)
-                continue
-
-            if load.already_loaded(con, source.name, observed_at, copy.sha256, item.url) is not None:
-                summary.skipped += 1
-                continue
-            entry.records_parsed = result.record_count
-            entry.warnings = result.warnings or None
-            fetch_id = load.insert_fetch_log(con, entry)
-            added = _load_records(con, source.name, result, observed_at, fetch_id)
-            market |= providers_of(result.market_offers)
-            load.update_fetch_counts(con, fetch_id, added)
-            summary.parsed += 1
-            summary.added += added
-            summary.records += result.record_count
-            summary.warnings += result.warnings
-            if entry.outcome == "empty":
-                summary.warnings.append(entry.error or "")
-        if market and summary.errors:
-            summary.warnings.append(f"{source.name}: per-model market statistics not computed for this load: "
-                                    "some pages failed, so the market was not read whole")
-        elif market:
-            summary.added += aggregate_market(con, observed_at, sorted(market))
+                _ingest_failure(con, source.name, item, summary, observed_at=observed_at, mode=mode)
+            else:
+                market |= _ingest_payload(con, source, item, archived[id(item)], summary,
+                                          observed_at=observed_at, mode=mode)
+        _aggregate_market(con, source.name, market, summary, observed_at)
     if summary.parsed and not summary.records and not summary.skipped:
         summary.errors.append(f"{source.name}: no records in any of {summary.parsed} payload(s) "
                               "(empty market or changed page?)")
     return summary
+
+
+def _ingest_failure(con: duckdb.DuckDBPyConnection, source: str, item: FetchFailure, summary: SourceSummary, *,
+                    observed_at: datetime, mode: str) -> None:
+    summary.errors.append(item.error)
+    _record_failure(con, load.FetchLogEntry(
+        source=source, url=item.url, fetched_at=item.fetched_at, observed_at=observed_at,
+        mode=mode, outcome="network_error", error=item.error))
+
+
+def _ingest_payload(con: duckdb.DuckDBPyConnection, source: Source, item: RawPayload, copy: ArchivedPayload,
+                    summary: SourceSummary, *, observed_at: datetime, mode: str) -> set[str]:
+    """One archived payload: an HTTP error or a parse error is logged, a payload already loaded is
+    skipped, else its records are loaded. Returns the providers whose market offers it loaded."""
+    summary.fetched += 1
+    entry = load.FetchLogEntry(
+        source=source.name, url=item.url, fetched_at=item.fetched_at, observed_at=observed_at, mode=mode,
+        outcome="ok", status=item.status, bytes=copy.bytes, sha256=copy.sha256,
+        archive_path=str(copy.path))
+
+    if item.status >= 400:
+        entry.outcome = "http_error"
+        entry.error = f"{source.name}: HTTP {item.status} from {item.url} (body archived at {copy.path})"
+        summary.errors.append(entry.error)
+        _record_failure(con, entry)
+        return set()
+
+    result = _parse(source, item, entry, str(copy.path))
+    if result is None:
+        summary.errors.append(entry.error or "")
+        _record_failure(con, entry)
+        return set()
+
+    if load.already_loaded(con, source.name, observed_at, copy.sha256, item.url) is not None:
+        summary.skipped += 1
+        return set()
+    return _load_parsed(con, source.name, result, entry, summary, observed_at)
+
+
+def _load_parsed(con: duckdb.DuckDBPyConnection, source: str, result: ParseResult, entry: load.FetchLogEntry,
+                 summary: SourceSummary, observed_at: datetime) -> set[str]:
+    """The fetch log row, then the records it brought; the summary counts them."""
+    entry.records_parsed = result.record_count
+    entry.warnings = result.warnings or None
+    fetch_id = load.insert_fetch_log(con, entry)
+    added = _load_records(con, source, result, observed_at, fetch_id)
+    load.update_fetch_counts(con, fetch_id, added)
+    summary.parsed += 1
+    summary.added += added
+    summary.records += result.record_count
+    summary.warnings += result.warnings
+    if entry.outcome == "empty":
+        summary.warnings.append(entry.error or "")
+    return providers_of(result.market_offers)
+
+
+def _aggregate_market(con: duckdb.DuckDBPyConnection, source: str, market: set[str], summary: SourceSummary,
+                      observed_at: datetime) -> None:
+    """Per-model market statistics of the providers loaded, only when the batch was read whole."""
+    if market and summary.errors:
+        summary.warnings.append(f"{source}: per-model market statistics not computed for this load: "
+                                "some pages failed, so the market was not read whole")
+    elif market:
+        summary.added += aggregate_market(con, observed_at, sorted(market))

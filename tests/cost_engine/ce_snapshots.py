@@ -1,6 +1,7 @@
 """In-memory snapshots for pure tests (prices quoted from the seed articles; see history.py)."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from cost_engine.snapshot import Event, GpuPrice, PriceSnapshot, TokenObs
@@ -19,6 +20,6 @@ def token_obs(provider: str, model: str, method: str, kind: str, usd: float, sou
     return TokenObs(provider, model, method, kind, usd, source, observed_at, 7)
 
 
-def snapshot(gpu: list[GpuPrice] = (), tokens: list[TokenObs] = (), events: list[Event] = (),
+def snapshot(gpu: Sequence[GpuPrice] = (), tokens: Sequence[TokenObs] = (), events: Sequence[Event] = (),
              as_of: date = AS_OF) -> PriceSnapshot:
     return PriceSnapshot(as_of=as_of, gpu=list(gpu), tokens=list(tokens), events=list(events))

@@ -179,9 +179,10 @@ def test_plain_gpu_route_never_prices_or_lists_commitment_tiers():
 def test_serving_skips_commitment_and_interruptible_tiers_unless_named():
     routes = _routes("midmarket_lora_13b", snapshot(gpu=RESERVED))
     assert routes["gpu:A100 SXM 80GB:2"].layers["serving"].inputs["price"]["tier"] == "community"
-    named = CATALOGUE.model_copy(update={"scenarios": [CATALOGUE.scenario("midmarket_lora_13b").model_copy(
-        update={"serving": CATALOGUE.scenario("midmarket_lora_13b").serving.model_copy(
-            update={"tiers": ["reserved_1m"]})})]})
+    midmarket = CATALOGUE.scenario("midmarket_lora_13b")
+    assert midmarket.serving is not None
+    named = CATALOGUE.model_copy(update={"scenarios": [midmarket.model_copy(
+        update={"serving": midmarket.serving.model_copy(update={"tiers": ["reserved_1m"]})})]})
     routes = _routes("midmarket_lora_13b", snapshot(gpu=RESERVED), named)
     assert routes["gpu:A100 SXM 80GB:2"].layers["serving"].inputs["price"]["tier"] == "reserved_1m"
 

@@ -23,6 +23,7 @@ import pytest
 
 from cost_engine.catalogue import load_catalogue
 from cost_engine.service import freshness_warning, pricing_day
+from tests.sql import one_row, scalar
 from warehouse.db import read_connection
 from warehouse.policy import load_policy
 
@@ -40,14 +41,14 @@ GH200_MID = 3 * (62.5e6 * 26.96e9 / (989e12 * 0.27) / 3600 + 0.375) * 2.29
 
 def _trend(settings, scenario: str, layer: str = "total"):
     with read_connection(settings.db_path) as con:
-        return con.execute("SELECT cheapest_route, usd_mid, usd_per_hour, basis FROM scenario_cost_trend "
-                           "WHERE as_of = ? AND scenario = ? AND layer = ?", [DAY, scenario, layer]).fetchone()
+        return one_row(con.execute("SELECT cheapest_route, usd_mid, usd_per_hour, basis FROM scenario_cost_trend "
+                                   "WHERE as_of = ? AND scenario = ? AND layer = ?", [DAY, scenario, layer]))
 
 
 def _total_inputs(settings, scenario: str, route: str) -> dict:
     with read_connection(settings.db_path) as con:
-        row = con.execute("SELECT inputs FROM scenario_costs WHERE as_of = ? AND scenario = ? AND route = ? "
-                          "AND layer = 'total'", [DAY, scenario, route]).fetchone()
+        row = one_row(con.execute("SELECT inputs FROM scenario_costs WHERE as_of = ? AND scenario = ? AND route = ? "
+                                  "AND layer = 'total'", [DAY, scenario, route]))
     return json.loads(row[0])
 
 
@@ -71,8 +72,9 @@ def test_a_spot_route_is_charged_the_interruption_allowance(bundled):
     assert (summary["provider"], summary["tier"], summary["spot"]) == ("verda", "spot", True)
     assert summary["interruption_allowance"] == 0.15
     with read_connection(bundled.db_path) as con:
-        mid = con.execute("SELECT usd_mid FROM scenario_costs WHERE as_of = ? AND scenario = 'weekend_lora_7b' AND "
-                          "route = 'gpu:H100 SXM 80GB:1' AND layer = 'total'", [DAY]).fetchone()[0]
+        mid = scalar(con.execute("SELECT usd_mid FROM scenario_costs WHERE as_of = ? AND "
+                                 "scenario = 'weekend_lora_7b' AND route = 'gpu:H100 SXM 80GB:1' AND layer = 'total'",
+                                 [DAY]))
     assert mid == pytest.approx(GH200_MID / 2.29 * 1.15 * 0.8015, rel=1e-6)
 
 
@@ -98,10 +100,10 @@ def test_midmarket_serving_is_priced_per_gpu_rented(bundled):
 def test_stale_offers_are_shown_but_never_the_cheapest(bundled):
     # 2026-09-30: no catalogue yet, so RunPod and Vast.ai have only their 2025 and 2024 captures.
     with read_connection(bundled.db_path) as con:
-        row = con.execute("SELECT inputs FROM scenario_costs WHERE as_of = '2026-09-30' AND scenario = "
-                          "'weekend_lora_7b' AND route = 'gpu:RTX 4090 24GB:1' AND layer = 'total'").fetchone()
-        cheapest = con.execute("SELECT cheapest_route FROM scenario_cost_trend WHERE as_of = '2026-09-30' AND "
-                               "scenario = 'weekend_lora_7b' AND layer = 'total'").fetchone()[0]
+        row = one_row(con.execute("SELECT inputs FROM scenario_costs WHERE as_of = '2026-09-30' AND scenario = "
+                                  "'weekend_lora_7b' AND route = 'gpu:RTX 4090 24GB:1' AND layer = 'total'"))
+        cheapest = scalar(con.execute("SELECT cheapest_route FROM scenario_cost_trend WHERE as_of = '2026-09-30' AND "
+                                      "scenario = 'weekend_lora_7b' AND layer = 'total'"))
     inputs = json.loads(row[0])
     assert inputs["status"] == "stale"
     assert {p["provider"] for p in inputs["provenance"]} <= {"runpod", "vastai"}
@@ -121,9 +123,9 @@ def test_the_fireworks_2024_minimum_is_not_applied_to_a_2026_job(bundled):
     # 1,000 × 500 × 3 = 1.5M billed tokens × Fireworks' $0.50/1M (2026-10-08) = $0.75; the $3 minimum
     # on the curated sheet dates from 2024-07-01, older than the 365-day curated limit.
     with read_connection(bundled.db_path) as con:
-        mid, inputs = con.execute("SELECT usd_mid, inputs FROM scenario_costs WHERE as_of = ? AND scenario = "
-                                  "'hosted_1k_x_500_3ep' AND route = 'hosted:fireworks:llama-3.1-8b' AND "
-                                  "layer = 'compute'", [DAY]).fetchone()
+        mid, inputs = one_row(con.execute("SELECT usd_mid, inputs FROM scenario_costs WHERE as_of = ? AND scenario = "
+                                          "'hosted_1k_x_500_3ep' AND route = 'hosted:fireworks:llama-3.1-8b' AND "
+                                          "layer = 'compute'", [DAY]))
     assert mid == pytest.approx(0.75)
     assert "$3 minimum charge (curated sheet, observed 2024-07-01)" in json.loads(inputs)["min_charge_not_applied"]
 
@@ -139,8 +141,9 @@ def test_the_freshness_warning_names_the_newest_observation_per_source_kind(bund
 
     with read_connection(bundled.db_path) as con:
         day = pricing_day(con, None, today=date(2026, 12, 4))
+        assert day is not None
         warning = freshness_warning(con, day, load_policy())
-    assert day.price_day.isoformat() == DAY and day.lifecycle_day == date(2026, 12, 4)
+    assert warning is not None and day.price_day.isoformat() == DAY and day.lifecycle_day == date(2026, 12, 4)
     # 2026-12-04 − 2026-10-01 (the catalogue, the newest GPU prices of both kinds) = 64 days > 30 and > 7
     assert "gpu_provider 2026-10-01 (64 d > 30)" in warning and "gpu_marketplace 2026-10-01 (64 d > 7)" in warning
     assert "token_provider 2026-10-08 (57 d <= 90)" in warning
@@ -172,8 +175,9 @@ def test_the_report_prices_the_scenarios_for_another_customer_profile(bundled):
     assert closed(active) == ["hosted:vertex:gemini-2.0-flash"]
     vertex = next(r for s in stored if s.scenario == "hosted_1k_x_500_3ep" for r in s.routes
                   if r.route == "hosted:vertex:gemini-2.0-flash")
-    assert vertex.status == "unavailable"
+    assert vertex.status == "unavailable" and vertex.reason is not None
     assert vertex.reason.endswith("cheapest open route: hosted:together:llama-3.1-8b ($0.72)")
     weekend = next(s for s in stored if s.scenario == "weekend_lora_7b").cheapest
+    assert weekend is not None
     assert (weekend.route, weekend.usd_per_hour, weekend.basis) == ("gpu:RTX 6000 Ada 48GB:1", 0.37,
                                                                     "multi-cloud catalogue")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from cost_engine.catalogue import CatalogueError, load_catalogue
+from cost_engine.catalogue import CatalogueError, Inference, load_catalogue
 from cost_engine.routes import RouteError, parse_route
 
 CATALOGUE = load_catalogue()
@@ -20,9 +20,16 @@ def test_catalogue_is_versioned():
 def test_the_four_standard_scenarios_of_article_000_have_their_cost_layers():
     weekend, startup, mid, enterprise = (CATALOGUE.scenario(n) for n in (
         "weekend_lora_7b", "startup_sft_7b_hosted", "midmarket_lora_13b", "enterprise_full_70b"))
-    assert startup.data.pairs == 2000 and startup.inference is not None
-    assert mid.runs == 5 and mid.data.pairs == 5000 and mid.serving is not None
-    assert enterprise.method == "full" and enterprise.serving.gpu_count == 4
+    assert startup.data.pairs == 2000
+    # 002's 50,000+ requests a day (1.5M a month), 500 in / 200 out, and the 500 prompt tokens the
+    # fine-tune saves the base model
+    assert startup.inference == Inference(requests_per_month=1_500_000, input_tokens=500, output_tokens=200,
+                                          base_prompt_overhead_tokens=500, months=1)
+    assert mid.runs == 5 and mid.data.pairs == 5000
+    # two of any 80 GB data-centre GPU, 730 h a month (the catalogue's stated assumption)
+    assert mid.serving is not None and (mid.serving.gpus, mid.serving.gpu_count, mid.serving.hours_per_month) == (
+        ["A100 SXM 80GB", "A100 PCIe 80GB", "H100 SXM 80GB", "H100 PCIe 80GB"], 2, 730)
+    assert enterprise.method == "full" and enterprise.serving is not None and enterprise.serving.gpu_count == 4
     assert weekend.data.band().high == 0
     assert "gpu:any:1" in weekend.routes     # 000 names no GPU for the weekend experiment
 

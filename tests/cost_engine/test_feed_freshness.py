@@ -12,6 +12,7 @@ from core.clock import utcnow
 from cost_engine.loader import load_snapshot
 from scrapers.records import GpuOffer
 from tests.cost_engine.ce_history import A100_RUNPOD_COMMUNITY, A100_RUNPOD_SECURE, at
+from tests.sql import one_row, scalar
 from warehouse.db import read_connection, write_connection
 from warehouse.load import FetchLogEntry, insert_fetch_log, load_gpu_offers
 from warehouse.policy import SOURCE_KINDS, default_policy
@@ -101,7 +102,7 @@ def test_what_is_offered_now_is_judged_on_todays_date(settings):
 def test_the_sql_ages_are_generated_from_the_policy(settings):
     policy = default_policy()
     with write_connection(settings.db_path) as con:
-        ages = {kind: con.execute("SELECT max_price_age_days(?)", [kind]).fetchone()[0] for kind in SOURCE_KINDS}
-        kinds = con.execute("SELECT gpu_price_kind('vastai'), gpu_price_kind('verda')").fetchone()
+        ages = {kind: scalar(con.execute("SELECT max_price_age_days(?)", [kind])) for kind in SOURCE_KINDS}
+        kinds = one_row(con.execute("SELECT gpu_price_kind('vastai'), gpu_price_kind('verda')"))
     assert ages == dict(policy.max_age_days)
     assert kinds == (policy.gpu_kind("vastai"), policy.gpu_kind("verda")) == ("gpu_marketplace", "gpu_provider")

@@ -58,7 +58,11 @@ def test_route_status_separates_stale_unpriced_and_unavailable():
     # route_qlora_8b_1xa100 on one stale RunPod price ($1.39 community, 2025-layout page, 92 days old).
     stale = _routes("route_qlora_8b_1xa100", snapshot(gpu=[gpu_price("runpod", A100, "community", 1.39,
                                                                      observed_at=OLD)]))["gpu:A100 SXM 80GB:1"]
-    assert stale.status == "stale" and not stale.available and stale.total is not None
+    fresh = _routes("route_qlora_8b_1xa100", snapshot(gpu=[gpu_price("runpod", A100, "community", 1.39)]))[
+        "gpu:A100 SXM 80GB:1"]
+    # a stale price is still priced (shown, never the cheapest): the same cost as that price fresh
+    assert stale.status == "stale" and not stale.available and fresh.status == "available"
+    assert stale.total == fresh.total
     assert "stale price: runpod" in stale.reason and "92 days before the priced day" in stale.reason
     unpriced = _routes("route_qlora_8b_1xa100", snapshot())["gpu:A100 SXM 80GB:1"]
     assert unpriced.status == "unpriced" and unpriced.total is None
@@ -66,7 +70,7 @@ def test_route_status_separates_stale_unpriced_and_unavailable():
     too_big = price_scenario(CATALOGUE.scenario("midmarket_lora_13b"), CATALOGUE,
                              snapshot(gpu=[gpu_price("runpod", "RTX 4090 24GB", "community", 0.34)]),
                              patterns=[parse_pattern("gpu:RTX 4090 24GB:1")])[0]
-    assert too_big.status == "unavailable" and "does not fit" in too_big.reason
+    assert too_big.status == "unavailable" and too_big.reason is not None and "does not fit" in too_big.reason
 
 
 def test_a_fresh_compute_price_with_a_stale_serving_price_is_stale_not_mixed():

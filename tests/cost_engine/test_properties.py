@@ -53,7 +53,9 @@ def test_a_route_costs_in_proportion_to_its_hourly_price(usd, factor, scenario):
     def compute(p: float) -> float:
         snap = snapshot(gpu=[gpu_price("runpod", "A100 SXM 80GB", "community", p)])
         routes = {e.route: e for e in price_scenario(catalogue.scenario(scenario), catalogue, snap)}
-        return routes["gpu:A100 SXM 80GB:1"].layers["compute"].usd.mid
+        usd = routes["gpu:A100 SXM 80GB:1"].layers["compute"].usd
+        assert usd is not None
+        return usd.mid
 
     low, high = compute(usd), compute(usd * factor)
     assert 0 < low < high and high / low == pytest.approx(factor, rel=1e-9)

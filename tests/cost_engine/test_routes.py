@@ -17,7 +17,8 @@ def test_aliases_name_every_matching_canonical_gpu():
 
 
 def test_one_alias_match_is_a_route_several_are_a_pattern():
-    assert parse_pattern("gpu:4090-24G:1").spec.name == "gpu:RTX 4090 24GB:1"
+    spec = parse_pattern("gpu:4090-24G:1").spec
+    assert spec is not None and spec.name == "gpu:RTX 4090 24GB:1"
     pattern = parse_pattern("gpu:H100:2")
     assert pattern.kind == "gpus" and pattern.count == 2 and len(pattern.gpus) == 3
 

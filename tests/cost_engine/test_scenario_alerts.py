@@ -80,6 +80,7 @@ def test_a_price_rise_that_changes_the_cheapest_route_is_bounded_by_the_rise():
     before = {"A": _day("A", 10.0, 1.0), "B": _day("B", 12.0, 1.2)}
     after = {"A": _day("A", 15.0, 1.5), "B": _day("B", 12.0, 1.2)}
     lfl = like_for_like(before, after, {"A", "B"}, "total")
+    assert lfl is not None
     assert (lfl.old, lfl.new, lfl.new_route) == (10.0, 12.0, "B")
     assert lfl.pct == pytest.approx(20.0)
     assert lfl.moves == (PriceMove("lambda A 1-GPU instance on_demand $/h", 1.0, 1.5),)

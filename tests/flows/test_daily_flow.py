@@ -12,6 +12,7 @@ import pytest
 import respx
 
 from core.outcome import StepOutcome
+from core.paths import BUNDLED_SNAPSHOTS
 from flows.pipeline import Step
 from scrapers.registry import GPU_SOURCES, available_sources
 from warehouse.db import read_connection
@@ -88,10 +89,10 @@ def test_when_no_provider_answers_the_flow_falls_back_and_ends_failed_named_so(f
 
 
 def test_a_failing_source_fails_its_task_is_retried_when_that_can_help_and_fails_the_flow(
-        flow_env, prefect_api, fixtures_dir, monkeypatch):
+        flow_env, prefect_api, monkeypatch):
     monkeypatch.setenv("PRICEWATCH_SOURCE_RETRIES", "1")
     monkeypatch.setenv("PRICEWATCH_SOURCE_RETRY_DELAY_S", "0")
-    runpod_payload = (fixtures_dir / "gpu" / "runpod_graphql_gpuTypes_2025-06-21.json").read_bytes()
+    runpod_payload = (BUNDLED_SNAPSHOTS / "runpod" / "2025-06-21T231800Z.json").read_bytes()
     with providers_mock() as mock:
         mock.post("https://api.runpod.io/graphql").mock(return_value=httpx.Response(200, content=runpod_payload))
         mock.get(host="raw.githubusercontent.com").mock(side_effect=httpx.ConnectError("no route to host"))
@@ -159,7 +160,7 @@ def test_a_run_while_another_holds_the_warehouse_ends_cancelled_and_touches_noth
          "    print('held', flush=True); time.sleep(60)"],
         stdout=subprocess.PIPE, text=True)
     try:
-        assert holder.stdout.readline().strip() == "held"
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         state, summary = run_flow(offline=True, post_steps=False)
     finally:
         holder.kill()

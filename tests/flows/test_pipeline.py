@@ -12,13 +12,17 @@ import pytest
 import respx
 
 from core.outcome import StepOutcome
+from core.paths import BUNDLED_SNAPSHOTS
 from flows import pipeline
 from flows.collect import Deadline
 from flows.pipeline import ExitCode, RunSummary, Step, StepResult, collect_live, collect_with_retries, run_step
+from tests.sql import scalar
+from warehouse.db import read_connection
 from warehouse.ingest import SourceSummary
 
 RUNPOD = "https://api.runpod.io/graphql"
 OPENROUTER = "https://openrouter.ai/api/v1/models"
+RUNPOD_OFFERS = 152  # offerings in the bundled RunPod capture (tests/scrapers/test_runpod.py)
 
 
 def ok_source(name: str) -> SourceSummary:
@@ -114,15 +118,15 @@ def test_the_no_prefect_run_fetches_the_sources_at_the_same_time(settings):
         assert "HTTP 503" in summaries[name].errors[0], summaries[name].errors
 
 
-def test_a_transient_failure_is_collected_again_and_can_succeed(settings, fixtures_dir):
-    payload = (fixtures_dir / "gpu" / "runpod_graphql_gpuTypes_2025-06-21.json").read_bytes()
+def test_a_transient_failure_is_collected_again_and_can_succeed(settings):
+    payload = (BUNDLED_SNAPSHOTS / "runpod" / "2025-06-21T231800Z.json").read_bytes()
     waits: list[float] = []
     with respx.mock() as mock:
         route = mock.post(RUNPOD).mock(side_effect=[httpx.Response(503), httpx.Response(200, content=payload)])
         summary = collect_with_retries("runpod", replace(settings, http_retries=0, source_retries=2,
                                                          source_retry_delay_s=10), sleep=waits.append)
     assert route.call_count == 2 and waits == [10]
-    assert summary.added > 0 and summary.ok
+    assert summary.added == RUNPOD_OFFERS and summary.ok
 
 
 def test_an_unreachable_source_is_not_collected_again(settings):
@@ -138,8 +142,8 @@ def test_the_retry_delays_grow_sixfold():
     assert pipeline.retry_delays(replace(pipeline.Settings(), source_retries=2, source_retry_delay_s=10)) == [10, 60]
 
 
-def test_a_source_over_its_time_budget_fails_saying_so_and_the_others_are_still_collected(settings, fixtures_dir):
-    payload = (fixtures_dir / "gpu" / "runpod_graphql_gpuTypes_2025-06-21.json").read_bytes()
+def test_a_source_over_its_time_budget_fails_saying_so_and_the_others_are_still_collected(settings):
+    payload = (BUNDLED_SNAPSHOTS / "runpod" / "2025-06-21T231800Z.json").read_bytes()
 
     def slow_and_busy(request):
         time.sleep(1.2)  # more than the whole 1 s budget, then a 503 that may not be retried
@@ -153,7 +157,7 @@ def test_a_source_over_its_time_budget_fails_saying_so_and_the_others_are_still_
     assert summaries["openrouter"].errors == [
         f"openrouter: could not fetch {OPENROUTER}: source time budget of 1 s (PRICEWATCH_SOURCE_BUDGET_S) "
         "ran out; the source was stopped"]
-    assert summaries["runpod"].ok and summaries["runpod"].added > 0
+    assert summaries["runpod"].ok and summaries["runpod"].added == RUNPOD_OFFERS
     assert len(summaries) == len(pipeline.available_sources())
 
 
@@ -197,16 +201,16 @@ def test_readers_get_a_fresh_published_copy_after_loading_and_after_the_steps(se
     seen: list[int] = []
 
     def count_rows(s):
-        from warehouse.db import read_connection
-
         with read_connection(s.published_db) as con:
-            seen.append(con.execute("select count(*) from gpu_price_history").fetchone()[0])
+            seen.append(scalar(con.execute("select count(*) from gpu_price_history")))
         return "counted"
 
     monkeypatch.setattr(pipeline, "POST_LOAD_STEPS", (Step("count", count_rows, 60),))
     summary = pipeline.run_daily(settings, offline=True)
     assert [(s.name, s.ok) for s in summary.steps] == [("publish", True), ("count", True), ("republish", True)]
-    assert seen[0] > 0  # the step read the copy published right after loading
+    with read_connection(settings.db_path) as con:
+        loaded = scalar(con.execute("select count(*) from gpu_price_history"))
+    assert seen == [loaded]  # the step read the copy published right after loading: the whole load
     assert "published" in summary.steps[0].message
 
 

@@ -19,7 +19,7 @@ def hold_in_another_process(db, seconds: float = 60) -> subprocess.Popen:
          f"with run_lock({str(db)!r}, command='pricewatch run --offline'):\n"
          f"    print('held', flush=True); time.sleep({seconds})"],
         stdout=subprocess.PIPE, text=True)
-    assert holder.stdout.readline().strip() == "held"
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
     return holder
 
 

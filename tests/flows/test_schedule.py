@@ -19,6 +19,7 @@ import yaml
 
 from tests.conftest import REPO_ROOT
 from tests.flows.conftest import PREFECT_CLI, _die_with_pytest, stop_group
+from tests.sql import scalar
 from warehouse.db import read_connection
 
 pytestmark = pytest.mark.slow
@@ -65,10 +66,10 @@ def run_artifacts(server, flow_run_id: str) -> set[str]:
 
 def gpu_rows(db: str) -> int:
     with read_connection(db) as con:
-        return con.execute("select count(*) from gpu_price_history").fetchone()[0]
+        return scalar(con.execute("select count(*) from gpu_price_history"))
 
 
-def test_a_served_schedule_really_fires_and_the_scheduled_run_completes(prefect_server, tmp_path):
+def test_a_served_schedule_really_fires_and_the_scheduled_run_completes(prefect_server, tmp_path, bundled):
     env = {**prefect_server.env, **data_env(tmp_path)}
     serve = subprocess.Popen(
         [CONSOLE_SCRIPT, "serve", "--interval", "5", "--offline", "--collect-only", "--name", "scheduled-test"],
@@ -87,10 +88,11 @@ def test_a_served_schedule_really_fires_and_the_scheduled_run_completes(prefect_
     assert run["created_by"]["type"] == "SCHEDULE" and run["created_by"]["id"] == schedule["id"]
     assert schedule["schedule"]["interval"] == 5.0 and found["global_concurrency_limit"]["limit"] == 1
     assert "daily-prices-summary" in run_artifacts(prefect_server, run["id"])
-    assert gpu_rows(env["PRICEWATCH_DB"]) > 0
+    # the run loaded the whole bundled history, as an offline collect-only run without Prefect does
+    assert gpu_rows(env["PRICEWATCH_DB"]) == gpu_rows(str(bundled.db_path))
 
 
-def test_prefect_deploy_from_prefect_yaml_and_one_run_through_a_process_worker(prefect_server, tmp_path):
+def test_prefect_deploy_from_prefect_yaml_and_one_run_through_a_process_worker(prefect_server, tmp_path, bundled):
     env = {**prefect_server.env, **data_env(tmp_path)}
     config = yaml.safe_load((REPO_ROOT / "prefect.yaml").read_text())
     [spec] = config["deployments"]
@@ -126,5 +128,5 @@ def test_prefect_deploy_from_prefect_yaml_and_one_run_through_a_process_worker(p
     assert run["id"] == flow_run["id"] and run["state_type"] == "COMPLETED", log[-3000:]
     assert run["work_pool_name"] == "pricewatch-test"
     assert "daily-prices-summary" in run_artifacts(prefect_server, run["id"])
-    assert gpu_rows(env["PRICEWATCH_DB"]) > 0
+    assert gpu_rows(env["PRICEWATCH_DB"]) == gpu_rows(str(bundled.db_path))
     assert not os.path.exists(REPO_ROOT / "data" / "pw.duckdb")

@@ -1,8 +1,9 @@
 """The real payloads the fuzz suite mutates: every bundled snapshot and every real fixture of each
 source in ``scrapers.registry``.
 
-A file belongs to a source when it sits in ``snapshots/<source>/`` or its name in
-``tests/fixtures/{gpu,tokens,drift}/`` starts with the source name (or an alias below); the
+A file belongs to a source when it sits in ``snapshots/<source>/`` or its name in a folder of
+``tests/fixtures/`` starts with the source name (or an alias below); a payload that is both a
+snapshot and a fixture has one copy, in ``snapshots/``; the
 curated sheet's seed is the sheet itself. A source added to the registry is fuzzed as soon as it
 has a snapshot or a fixture named after it (``test_every_registered_source_has_seeds`` fails
 until it has one).
@@ -15,7 +16,7 @@ from pathlib import Path
 from scrapers.registry import available_sources
 
 REPO = Path(__file__).resolve().parent.parent.parent
-FIXTURE_DIRS = [REPO / "tests" / "fixtures" / d for d in ("gpu", "tokens", "drift")]
+FIXTURE_DIRS = sorted(p for p in (REPO / "tests" / "fixtures").iterdir() if p.is_dir())
 PAYLOAD_EXTS = {"json", "html", "md", "csv"}
 ALIASES = {
     "vastai": ("vast_",),

@@ -17,6 +17,7 @@ from scrapers.markdown_tables import find_tables, sections
 from scrapers.records import GpuOffer, ParseResult, TokenPrice
 from scrapers.registry import available_sources
 from scrapers.values import plausible_token_price, token_price
+from tests.scrapers.conftest import gpu_table
 
 
 def toy(parse, **kw) -> Source:
@@ -31,7 +32,8 @@ def offer(usd: float, count: int = 1, raw: str = "H100") -> GpuOffer:
 
 def test_a_stray_exception_becomes_a_parse_error_naming_source_and_exception():
     def parse(body, *, ext, origin):
-        return {}["maxParams"]
+        bands: dict[str, float] = {}
+        return bands["maxParams"]
 
     with pytest.raises(ParseError, match=r"toy: field 'body' in f.json: unexpected KeyError .*'maxParams'"):
         toy(parse).parse(b"{}", ext="json", origin="f.json")
@@ -94,7 +96,7 @@ def test_arrow_tables_are_vetted_column_wise():
     result = toy(lambda body, **kw: ParseResult(market_offers=[], gpu_offers=table)).parse(b"x", ext="json",
                                                                                           origin="f")
 
-    assert result.gpu_offers.column("offering_key").to_pylist() == ["a"]
+    assert gpu_table(result).column("offering_key").to_pylist() == ["a"]
 
 
 def test_extra_keywords_reach_the_parser():

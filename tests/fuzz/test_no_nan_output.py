@@ -24,6 +24,7 @@ from drift.rules import load_rules
 from pricewatch.cli import main
 from reports.daily import write_report
 from scrapers.records import GpuOffer, TokenPrice
+from tests.sql import one_row, scalar
 from warehouse.db import write_connection
 from warehouse.load import FetchLogEntry, insert_fetch_log, load_gpu_offers, load_token_prices
 from warehouse.replay import replay
@@ -42,22 +43,20 @@ def _visible(html: str) -> str:
 def _nan_day(settings: Settings) -> datetime:
     """Copy the newest Lambda offers and one OpenAI training price to the next day, as NaN."""
     with write_connection(settings.db_path) as con:
-        last = con.execute("SELECT max(observed_at) FROM gpu_observations WHERE provider = 'lambda'").fetchone()[0]
+        last = scalar(con.execute("SELECT max(observed_at) FROM gpu_observations WHERE provider = 'lambda'"))
         rows = con.execute("SELECT offering_key, gpu_model, gpu_raw_name, gpu_count, tier, vram_gb "
                            "FROM gpu_observations WHERE provider = 'lambda' AND observed_at = ?", [last]).fetchall()
-        token = con.execute("SELECT provider, model, method, price_kind FROM token_observations "
-                            "WHERE provider = 'openai' AND price_kind = 'training_per_1m_tokens' LIMIT 1").fetchone()
+        provider, model, method, kind = one_row(con.execute(
+            "SELECT provider, model, method, price_kind FROM token_observations "
+            "WHERE provider = 'openai' AND price_kind = 'training_per_1m_tokens' LIMIT 1"))
         day = last + timedelta(days=1)
-        for source, records, loader in (
-            ("lambda", [GpuOffer("lambda", k, m, raw, n, tier, math.nan, math.nan, None, vram)
-                        for k, m, raw, n, tier, vram in rows], load_gpu_offers),
-            ("openai_pricing", [TokenPrice(*token, math.nan, "https://example.invalid/")], None),
-        ):
-            fetch_id = insert_fetch_log(con, FetchLogEntry(source, "https://example.invalid/", day, day, "live", "ok"))
-            if loader is not None:
-                loader(con, records, day, fetch_id)
-            else:
-                load_token_prices(con, records, day, source, fetch_id)
+        url = "https://example.invalid/"
+        fetch_id = insert_fetch_log(con, FetchLogEntry("lambda", url, day, day, "live", "ok"))
+        load_gpu_offers(con, [GpuOffer("lambda", k, m, raw, n, tier, math.nan, math.nan, None, vram)
+                              for k, m, raw, n, tier, vram in rows], day, fetch_id)
+        fetch_id = insert_fetch_log(con, FetchLogEntry("openai_pricing", url, day, day, "live", "ok"))
+        load_token_prices(con, [TokenPrice(provider, model, method, kind, math.nan, url)], day, "openai_pricing",
+                          fetch_id)
         reprice(con, day.date())
     return day
 
@@ -80,9 +79,15 @@ def test_the_warehouse_really_holds_nan(nan_history):
     settings, day, _, _ = nan_history
     con = duckdb.connect(str(settings.db_path), read_only=True)
     try:
-        assert con.execute("SELECT count(*) FROM gpu_observations WHERE isnan(usd_per_gpu_hour)").fetchone()[0] > 0
+        nan = con.execute("SELECT observed_at, count(*) FROM gpu_observations WHERE isnan(usd_per_gpu_hour) "
+                          "GROUP BY 1").fetchall()
+        copied = scalar(con.execute("SELECT count(*) FROM gpu_observations WHERE provider = 'lambda' "
+                                    "AND observed_at = ?", [day - timedelta(days=1)]))
+        token = scalar(con.execute("SELECT count(*) FROM token_observations WHERE isnan(usd)"))
     finally:
         con.close()
+    # every Lambda offer of the newest day, copied to the next day as NaN, and the one token price
+    assert nan == [(day, copied)] and copied > 1 and token == 1
 
 
 def test_alert_messages_and_deliveries_never_print_nan(nan_history):

@@ -18,13 +18,13 @@ from scrapers.records import ParseResult
 from scrapers.registry import get_source
 from tests.fuzz.invariants import check_parse
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-REPO = FIXTURES.parent.parent
+REPO = Path(__file__).resolve().parents[2]
 HUGE_INT = 10**400  # json.dumps writes its 401 digits; float() of it overflows
 
 
 def fixture(path: str) -> bytes:
-    return (FIXTURES / path).read_bytes()
+    """A real payload by its repository path: ``snapshots/...`` (bundled) or ``tests/fixtures/...``."""
+    return (REPO / path).read_bytes()
 
 
 def edit_json(path: str, edit: Callable[[Any], None]) -> bytes:
@@ -36,18 +36,18 @@ def edit_json(path: str, edit: Callable[[Any], None]) -> bytes:
 def runpod_first(field: str, value: Any) -> bytes:
     def edit(doc: list) -> None:
         doc[0][field] = value
-    return edit_json("gpu/runpod_graphql_gpuTypes_2025-06-21.json", edit)
+    return edit_json("snapshots/runpod/2025-06-21T231800Z.json", edit)
 
 
 def vast_first(field: str, value: Any) -> bytes:
     def edit(doc: dict) -> None:
         doc["offers"][0][field] = value
-    return edit_json("gpu/vast_bundles_synthetic_market.json", edit)
+    return edit_json("tests/fixtures/gpu/vast_bundles_synthetic_market.json", edit)
 
 
-LAMBDA_API = "gpu/lambda_instance_types_reconstructed_from_skypilot.json"
-LAMBDA_PAGE = "gpu/lambda_pricing_page_reconstructed_2026-09-20.html"
-TOGETHER_PAGE = "tokens/together_pricing_html_reconstructed_2026-02.html"
+LAMBDA_API = "tests/fixtures/gpu/lambda_instance_types_reconstructed_from_skypilot.json"
+LAMBDA_PAGE = "snapshots/lambda/2026-09-20T120546Z.html"
+TOGETHER_PAGE = "snapshots/together_pricing/2026-02-01T000000Z__reconstructed.html"
 
 
 def lambda_gpu_type(field: str, value: Any, name: str = "gpu_8x_h100_sxm5") -> bytes:
@@ -61,7 +61,7 @@ def lambda_gpu_type(field: str, value: Any, name: str = "gpu_8x_h100_sxm5") -> b
 
 
 def fireworks_bands(bands: str) -> bytes:
-    text = fixture("tokens/fireworks_cost_estimator_md_reconstructed_2026-10-08.md").decode()
+    text = fixture("snapshots/fireworks_pricing/2026-10-08T000000Z__cost-estimator-reconstructed.md").decode()
     start = text.index("[{\"maxParams\"")
     end = text.index("];", start) + 1
     return (text[:start] + bands + text[end:]).encode()
@@ -70,13 +70,13 @@ def fireworks_bands(bands: str) -> bytes:
 def litellm_entry(key: str, field: str, value: Any) -> bytes:
     def edit(doc: dict) -> None:
         doc[key][field] = value
-    return edit_json("tokens/litellm_model_prices_ft_extract_2026-07-24.json", edit)
+    return edit_json("snapshots/litellm/2026-07-24T182343Z__extract.json", edit)
 
 
 def openrouter_price(model_id: str, value: Any) -> bytes:
     def edit(doc: dict) -> None:
         next(m for m in doc["data"] if m["id"] == model_id)["pricing"]["prompt"] = value
-    return edit_json("tokens/openrouter_api_v1_models_2026-08-01_subset.json", edit)
+    return edit_json("snapshots/openrouter/2026-08-01T000000Z__subset.json", edit)
 
 
 def replace_once(path: str, old: str, new: str) -> bytes:

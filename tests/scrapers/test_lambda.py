@@ -13,17 +13,18 @@ import respx
 from scrapers import lambdalabs
 from scrapers.errors import ParseError
 from scrapers.records import FetchFailure, RawPayload
-from tests.scrapers.conftest import gpu_fixture, ingest, payload, query
+from tests.scrapers.conftest import gpu_fixture, ingest, payload, payloads, query, snapshot
 
-FEB = "lambda_pricing_page_reconstructed_2026-02-11.html"  # values from the real 2026-02-11 scrape
-SEP = "lambda_pricing_page_reconstructed_2026-09-20.html"  # values from the real 2026-09-20 transcript
+# bundled snapshots, reconstructed pages (tests/fixtures/gpu/build_reconstructed.py):
+FEB = "lambda/2026-02-11T000000Z.html"  # values from the real 2026-02-11 scrape
+SEP = "lambda/2026-09-20T120546Z.html"  # values from the real 2026-09-20 transcript
 SEP_WITH_RESERVED = "lambda_pricing_page_synthetic_reserved_sections.html"  # + invented reserved tables
 API = "lambda_instance_types_reconstructed_from_skypilot.json"  # API shape, real SkyPilot catalog prices
 FEB_AT, SEP_AT = datetime(2026, 2, 11), datetime(2026, 9, 20, 12, 5, 46)
 
 
 def page(name):
-    return lambdalabs.parse(gpu_fixture(name), ext="html", origin=name)
+    return lambdalabs.parse(snapshot(name), ext="html", origin=name)
 
 
 def by_key(result):
@@ -71,7 +72,7 @@ def test_the_two_real_transcriptions_show_the_2026_price_rise():
 
 
 def test_reserved_and_cluster_tables_never_mix_into_on_demand():
-    result = page(SEP_WITH_RESERVED)
+    result = lambdalabs.parse(gpu_fixture(SEP_WITH_RESERVED), ext="html", origin=SEP_WITH_RESERVED)
     assert result.gpu_offers == page(SEP).gpu_offers
     assert not {9.99, 8.88, 7.77} & {o.usd_per_gpu_hour for o in result.gpu_offers}
 
@@ -212,8 +213,8 @@ def test_api_gpu_count_that_is_not_a_whole_positive_number_is_a_parse_error(gpus
 @pytest.mark.parametrize(("cell", "why"), [("inf", "no price"), ("1e11", "not plausible"), ("0", "not plausible"),
                                            ("-5", "not plausible")])
 def test_page_price_that_is_not_plausible_never_passes(cell, why):
-    html = gpu_fixture(SEP).replace(b'PRICE/GPU/HR*">$3.99<', f'PRICE/GPU/HR*">${cell}<'.encode(), 1)
-    assert html != gpu_fixture(SEP)
+    html = snapshot(SEP).replace(b'PRICE/GPU/HR*">$3.99<', f'PRICE/GPU/HR*">${cell}<'.encode(), 1)
+    assert html != snapshot(SEP)
     result = lambdalabs.parse(html, ext="html")
     assert "8x H100 SXM 80GB|on_demand" not in by_key(result)
     if why == "not plausible":
@@ -261,7 +262,7 @@ def test_an_unexpected_extension_is_a_parse_error():
 
 @respx.mock
 def test_without_a_key_the_public_page_is_fetched(client, settings):
-    route = respx.get(lambdalabs.PAGE_URL).mock(return_value=httpx.Response(200, content=gpu_fixture(SEP)))
+    route = respx.get(lambdalabs.PAGE_URL).mock(return_value=httpx.Response(200, content=snapshot(SEP)))
     [item] = lambdalabs.fetch(client, settings)
     assert isinstance(item, RawPayload) and item.ext == "html"
     assert "authorization" not in route.calls.last.request.headers
@@ -270,7 +271,7 @@ def test_without_a_key_the_public_page_is_fetched(client, settings):
 @respx.mock
 def test_with_a_key_the_api_is_called_with_bearer_auth(client, settings):
     route = respx.get(lambdalabs.API_URL).mock(return_value=httpx.Response(200, content=gpu_fixture(API)))
-    [item] = lambdalabs.fetch(client, replace(settings, lambda_api_key="secret-key"))
+    [item] = payloads(lambdalabs.fetch(client, replace(settings, lambda_api_key="secret-key")))
     assert item.ext == "json" and route.calls.last.request.headers["authorization"] == "Bearer secret-key"
     assert "secret-key" not in item.url
 
@@ -285,8 +286,8 @@ def test_a_timeout_is_a_fetch_failure(client, settings):
 @respx.mock
 def test_429_then_success_honours_retry_after(client, settings, sleeps):
     respx.get(lambdalabs.PAGE_URL).mock(side_effect=[
-        httpx.Response(429, headers={"Retry-After": "3"}), httpx.Response(200, content=gpu_fixture(SEP))])
-    [item] = lambdalabs.fetch(client, settings)
+        httpx.Response(429, headers={"Retry-After": "3"}), httpx.Response(200, content=snapshot(SEP))])
+    [item] = payloads(lambdalabs.fetch(client, settings))
     assert item.status == 200 and sleeps.calls == [3.0]
 
 
@@ -309,8 +310,8 @@ def test_a_captcha_page_served_with_200_is_a_parse_error(client, settings):
 # --- end to end -----------------------------------------------------------------------------------
 
 def test_two_pages_make_a_price_history_and_a_repeat_adds_nothing(settings):
-    feb = payload("lambda", gpu_fixture(FEB), ext="html", at=FEB_AT, url=lambdalabs.PAGE_URL)
-    sep = payload("lambda", gpu_fixture(SEP), ext="html", at=SEP_AT, url=lambdalabs.PAGE_URL)
+    feb = payload("lambda", snapshot(FEB), ext="html", at=FEB_AT, url=lambdalabs.PAGE_URL)
+    sep = payload("lambda", snapshot(SEP), ext="html", at=SEP_AT, url=lambdalabs.PAGE_URL)
     added = [ingest(settings, lambdalabs.SOURCE, [feb], FEB_AT).added,
              ingest(settings, lambdalabs.SOURCE, [sep], SEP_AT).added,
              ingest(settings, lambdalabs.SOURCE, [sep], SEP_AT).added]

@@ -11,15 +11,15 @@ import respx
 from scrapers import runpod
 from scrapers.errors import ParseError
 from scrapers.records import GPU_TIERS, FetchFailure, RawPayload
-from tests.scrapers.conftest import gpu_fixture, ingest, payload, query
+from tests.scrapers.conftest import ingest, payload, payloads, query, snapshot
 
-REAL = "runpod_graphql_gpuTypes_2025-06-21.json"  # real capture, 2025-06-21 23:18 UTC
+REAL = "runpod/2025-06-21T231800Z.json"  # real capture of the GraphQL gpuTypes answer, 2025-06-21 23:18 UTC
 AT = datetime(2025, 6, 21, 23, 18)
 
 
 @pytest.fixture(scope="module")
 def offers():
-    result = runpod.parse(gpu_fixture(REAL), ext="json", origin=REAL)
+    result = runpod.parse(snapshot(REAL), ext="json", origin=REAL)
     return {o.offering_key: o for o in result.gpu_offers}
 
 
@@ -89,8 +89,8 @@ def test_every_offer_is_positive_with_a_known_tier_and_a_known_name(offers):
 
 
 def test_the_full_graphql_answer_parses_like_the_bare_list():
-    wrapped = json.dumps({"data": {"gpuTypes": json.loads(gpu_fixture(REAL))}}).encode()
-    assert runpod.parse(wrapped, ext="json") == runpod.parse(gpu_fixture(REAL), ext="json")
+    wrapped = json.dumps({"data": {"gpuTypes": json.loads(snapshot(REAL))}}).encode()
+    assert runpod.parse(wrapped, ext="json") == runpod.parse(snapshot(REAL), ext="json")
 
 
 def test_an_unknown_gpu_is_kept_with_a_warning():
@@ -105,7 +105,7 @@ def test_an_unknown_gpu_is_kept_with_a_warning():
 # --- schema drift and the numeric boundary -----------------------------------------------------
 
 def _capture_without(key: str) -> bytes:
-    doc = json.loads(gpu_fixture(REAL))
+    doc = json.loads(snapshot(REAL))
     for item in doc:
         item.pop(key, None)
     return json.dumps(doc).encode()
@@ -125,20 +125,20 @@ def test_a_capture_without_the_savings_plan_prices_warns_per_missing_field():
 
 
 def test_the_real_capture_has_no_drift_warning():
-    assert not [w for w in runpod.parse(gpu_fixture(REAL), ext="json").warnings if "drift" in w]
+    assert not [w for w in runpod.parse(snapshot(REAL), ext="json").warnings if "drift" in w]
 
 
 @pytest.mark.parametrize("bad", ["NaN", "Infinity", "1" + "0" * 400, '"2.99"', "true"])
 def test_a_price_that_is_not_a_finite_number_is_a_parse_error_never_an_overflow(bad):
-    body = gpu_fixture(REAL).replace(b'"securePrice": 2.99', b'"securePrice": ' + bad.encode(), 1)
-    assert body != gpu_fixture(REAL)
+    body = snapshot(REAL).replace(b'"securePrice": 2.99', b'"securePrice": ' + bad.encode(), 1)
+    assert body != snapshot(REAL)
     with pytest.raises(ParseError) as err:
         runpod.parse(body, ext="json")
     assert err.value.field.endswith(".securePrice")
 
 
 def test_a_price_above_the_plausibility_bound_is_skipped_with_a_warning():
-    body = gpu_fixture(REAL).replace(b'"securePrice": 2.99', b'"securePrice": 2990', 1)
+    body = snapshot(REAL).replace(b'"securePrice": 2.99', b'"securePrice": 2990', 1)
     result = runpod.parse(body, ext="json")
     assert "NVIDIA H100 80GB HBM3|secure" not in {o.offering_key for o in result.gpu_offers}
     assert any("implausible price 2990" in w for w in result.warnings)
@@ -160,7 +160,7 @@ def test_an_answer_without_gpu_types_is_a_parse_error():
 
 
 def test_a_missing_price_field_is_a_parse_error_naming_it():
-    items = json.loads(gpu_fixture(REAL))
+    items = json.loads(snapshot(REAL))
     del items[3]["securePrice"]
     with pytest.raises(ParseError) as err:
         runpod.parse(json.dumps(items).encode(), ext="json")
@@ -176,7 +176,7 @@ def test_an_html_page_is_a_parse_error():
 
 @respx.mock
 def test_fetch_posts_the_gpu_types_query(client, settings):
-    route = respx.post(runpod.URL).mock(return_value=httpx.Response(200, content=gpu_fixture(REAL)))
+    route = respx.post(runpod.URL).mock(return_value=httpx.Response(200, content=snapshot(REAL)))
     [item] = runpod.fetch(client, settings)
     assert isinstance(item, RawPayload) and (item.status, item.ext, item.source) == (200, "json", "runpod")
     sent = json.loads(route.calls.last.request.content)
@@ -196,9 +196,9 @@ def test_a_timeout_becomes_a_fetch_failure_naming_source_and_url(client, setting
 def test_429_then_success_honours_retry_after(client, settings, sleeps):
     respx.post(runpod.URL).mock(side_effect=[
         httpx.Response(429, headers={"Retry-After": "7"}, text="slow down"),
-        httpx.Response(200, content=gpu_fixture(REAL)),
+        httpx.Response(200, content=snapshot(REAL)),
     ])
-    [item] = runpod.fetch(client, settings)
+    [item] = payloads(runpod.fetch(client, settings))
     assert item.status == 200 and sleeps.calls == [7.0]
 
 
@@ -225,7 +225,7 @@ def test_an_html_page_served_with_200_is_a_parse_error_and_adds_nothing(client, 
 # --- end to end -----------------------------------------------------------------------------------
 
 def test_ingesting_the_real_capture_fills_gpu_price_history_once(settings):
-    item = payload("runpod", gpu_fixture(REAL), at=AT, url=runpod.URL)
+    item = payload("runpod", snapshot(REAL), at=AT, url=runpod.URL)
     first = ingest(settings, runpod.SOURCE, [item], AT)
     second = ingest(settings, runpod.SOURCE, [item], AT)
     assert (first.added, first.errors, second.added, second.skipped) == (152, [], 0, 1)

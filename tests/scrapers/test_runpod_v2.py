@@ -18,10 +18,10 @@ from core.settings import Settings
 from scrapers import runpod, runpod_v2
 from scrapers.errors import ParseError, SourceRetired
 from scrapers.records import RawPayload
-from tests.scrapers.conftest import gpu_fixture, ingest, payload, query
+from tests.scrapers.conftest import gpu_fixture, ingest, payload, payloads, query, snapshot
 
 SPEC_EXAMPLE = "runpod_v2_catalog_gpus_spec_example.json"  # doc example: RTX 4090 secure 0.44 / community 0.31
-GRAPHQL = "runpod_graphql_gpuTypes_2025-06-21.json"
+GRAPHQL = "runpod/2025-06-21T231800Z.json"  # a bundled snapshot
 SECURE_URL = runpod_v2.catalog_url("SECURE")
 COMMUNITY_URL = runpod_v2.catalog_url("COMMUNITY")
 AT = datetime(2026, 10, 1, 6)
@@ -62,7 +62,7 @@ def test_without_a_url_the_answer_is_read_as_secure_the_apis_default():
 
 
 def test_the_offering_key_continues_the_graphql_series():
-    graphql = {o.offering_key for o in runpod.parse(gpu_fixture(GRAPHQL)).gpu_offers}
+    graphql = {o.offering_key for o in runpod.parse(snapshot(GRAPHQL)).gpu_offers}
     [v2] = runpod.parse(gpu_fixture(SPEC_EXAMPLE), url=SECURE_URL).gpu_offers
     assert v2.offering_key in graphql
 
@@ -183,7 +183,7 @@ def test_with_a_key_each_cloud_is_asked_with_stock_and_the_bearer_key(client, se
 @respx.mock
 def test_without_a_key_the_keyless_graphql_api_is_used(client, settings):
     v2 = respx.get(runpod_v2.URL)
-    respx.post(runpod.URL).mock(return_value=httpx.Response(200, content=gpu_fixture(GRAPHQL)))
+    respx.post(runpod.URL).mock(return_value=httpx.Response(200, content=snapshot(GRAPHQL)))
     items = runpod.fetch(client, settings)
     assert [i.url for i in items] == [runpod.URL] and not v2.called
 
@@ -191,7 +191,7 @@ def test_without_a_key_the_keyless_graphql_api_is_used(client, settings):
 @respx.mock
 def test_a_rejected_key_falls_back_to_graphql_in_the_same_run(client, settings):
     respx.get(runpod_v2.URL).mock(return_value=httpx.Response(401, json=UNAUTHORIZED))
-    respx.post(runpod.URL).mock(return_value=httpx.Response(200, content=gpu_fixture(GRAPHQL)))
+    respx.post(runpod.URL).mock(return_value=httpx.Response(200, content=snapshot(GRAPHQL)))
     items = runpod.fetch(client, keyed(settings))
     assert [(i.url, i.status) for i in items if isinstance(i, RawPayload)] == [
         (SECURE_URL, 401), (COMMUNITY_URL, 401), (runpod.URL, 200)]
@@ -207,4 +207,4 @@ def test_a_429_waits_the_retry_after_the_api_gives_then_retries(client, settings
                     httpx.Response(200, content=gpu_fixture(SPEC_EXAMPLE))])
     respx.get(runpod_v2.URL).mock(side_effect=lambda request: next(answers))
     items = runpod.fetch(client, keyed(settings))
-    assert [i.status for i in items] == [200, 200] and sleeps.calls == [12.0]
+    assert [i.status for i in payloads(items)] == [200, 200] and sleeps.calls == [12.0]

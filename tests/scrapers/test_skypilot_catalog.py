@@ -17,7 +17,7 @@ from core.paths import BUNDLED_SNAPSHOTS
 from scrapers import skypilot_catalog as catalog
 from scrapers.errors import ParseError
 from scrapers.records import FetchFailure, RawPayload
-from tests.scrapers.conftest import ingest, payload, query
+from tests.scrapers.conftest import gpu_table, ingest, payload, query
 
 SNAPSHOTS = BUNDLED_SNAPSHOTS / "skypilot_catalog"
 STAMP = "2026-10-01T000000Z"
@@ -173,7 +173,7 @@ def test_vast_rows_carry_vasts_own_names_and_no_placeholder_spot_or_shape():
 
 def test_vast_names_in_the_catalogue_all_map_to_a_canonical_model():
     result = parsed("vast")
-    assert None not in result.gpu_offers["gpu_model"].to_pylist() and result.warnings == []
+    assert None not in gpu_table(result)["gpu_model"].to_pylist() and result.warnings == []
 
 
 def test_a_48gb_rtx_4090_is_its_own_offering_and_model():
@@ -238,7 +238,7 @@ def test_a_bad_price_skips_the_row_with_a_warning(price, reason):
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerow(fields)
     result = catalog.parse((header + out.getvalue() + "".join(rest)).encode(), url=catalog.raw_url("hyperstack"))
-    keys = set(result.gpu_offers["offering_key"].to_pylist())
+    keys = set(gpu_table(result)["offering_key"].to_pylist())
     assert "hyperstack/n3-A100x1 80GB@CANADA-1|on_demand" not in keys and len(keys) == 24
     assert any(reason in w and "n3-A100x1" in w for w in result.warnings)
 
@@ -247,7 +247,7 @@ def test_a_bad_price_skips_the_row_with_a_warning(price, reason):
 def test_a_gpu_count_that_is_not_a_whole_number_of_gpus_skips_the_row(count):
     text = body("hyperstack").decode().replace("n3-A100x1,A100-80G-PCIe,1,", f"n3-A100x1,A100-80G-PCIe,{count},", 1)
     result = catalog.parse(text.encode(), url=catalog.raw_url("hyperstack"))
-    assert not [k for k in result.gpu_offers["offering_key"].to_pylist() if "n3-A100x1 " in k]
+    assert not [k for k in gpu_table(result)["offering_key"].to_pylist() if "n3-A100x1 " in k]
     if count != "-8":  # a negative count reads as "no GPU" like the CPU rows' 0
         assert any("AcceleratorCount" in w for w in result.warnings)
 
@@ -255,7 +255,7 @@ def test_a_gpu_count_that_is_not_a_whole_number_of_gpus_skips_the_row(count):
 def test_tpu_rows_are_counted_apart_not_named_as_gpus():
     text = body("gcp").decode() + ",,,tpu-v4,8,,us-central2,us-central2-b,700.0,\n"
     result = catalog.parse(text.encode(), url=catalog.raw_url("gcp"))
-    assert "tpu" not in " ".join(result.gpu_offers["gpu_raw_name"].to_pylist()).lower()
+    assert "tpu" not in " ".join(gpu_table(result)["gpu_raw_name"].to_pylist()).lower()
     assert any("non-GPU accelerators" in w and "tpu-v4" in w for w in result.warnings)
 
 
@@ -321,5 +321,5 @@ def test_a_catalogue_without_a_column_every_version_has_had_warns_of_schema_drif
     text = body("verda").decode().replace(",SpotPrice\r\n", ",Spot\r\n", 1)
     result = catalog.parse(text.encode(), url=catalog.raw_url("verda"))
     assert "schema drift: no column 'SpotPrice' in this catalogue; spot prices not recorded" in result.warnings
-    assert not [k for k in result.gpu_offers["offering_key"].to_pylist() if k.endswith("|spot")]
+    assert not [k for k in gpu_table(result)["offering_key"].to_pylist() if k.endswith("|spot")]
     assert parsed("verda").warnings[0].startswith("unknown GPU name")  # the real file: no drift

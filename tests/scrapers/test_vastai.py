@@ -15,9 +15,9 @@ from scrapers import vastai
 from scrapers.errors import ParseError
 from scrapers.http import HttpClient
 from scrapers.records import MarketOffer
-from tests.scrapers.conftest import gpu_fixture, ingest, payload, query
+from tests.scrapers.conftest import failure, gpu_fixture, ingest, market_table, payload, payloads, query, snapshot
 
-REAL = "vast_bundles_offer_capture_2024-07.json"  # one real offer, start_date 2024-07-30
+REAL = "vastai/2024-07-30T141055Z.json"  # a bundled snapshot: one real offer, start_date 2024-07-30
 SYNTHETIC = "vast_bundles_synthetic_market.json"  # hand-written offers, invented prices
 AT = datetime(2024, 7, 30, 14, 10, 55)
 EMPTY = b'{"offers": []}'
@@ -45,8 +45,7 @@ def loaded(settings):
 # --- the real offer ----------------------------------------------------------------------------
 
 def test_the_real_offer_is_priced_per_gpu_from_dph_base_not_divided_by_gpu_frac():
-    result = vastai.parse(gpu_fixture(REAL), ext="json")
-    [offer] = result.market_offers.to_pylist()
+    [offer] = market_table(vastai.parse(snapshot(REAL), ext="json")).to_pylist()
     assert offer["usd_per_gpu_hour"] == pytest.approx(0.246667, abs=1e-6)  # gpu_frac 0.25 is not used
     assert (offer["offer_id"], offer["machine_id"], offer["gpu_model"], offer["gpu_raw_name"], offer["gpu_count"]) == (
         "11684738", "22990", "RTX 4090 24GB", "RTX 4090", 1)
@@ -55,19 +54,19 @@ def test_the_real_offer_is_priced_per_gpu_from_dph_base_not_divided_by_gpu_frac(
 
 
 def test_the_real_offer_keeps_its_min_bid_and_machine_shape():
-    [offer] = vastai.parse(gpu_fixture(REAL), ext="json").market_offers.to_pylist()
+    [offer] = market_table(vastai.parse(snapshot(REAL), ext="json")).to_pylist()
     # min_bid 0.2 $/h; cpu_cores_effective 24.0; cpu_ram 64393 MB; disk_space 1607.875 GB
     assert (offer["min_bid"], offer["vcpus"], offer["ram_gb"], offer["disk_gb"]) == (0.2, 24.0, 62.88, 1607.875)
 
 
 def test_a_page_parses_to_columns_not_python_objects():
-    result = vastai.parse(gpu_fixture(REAL), ext="json")
+    result = vastai.parse(snapshot(REAL), ext="json")
     assert isinstance(result.market_offers, pa.Table) and result.gpu_offers == []
     assert set(result.market_offers.column_names) <= {f.name for f in fields(MarketOffer)}
 
 
 def test_the_real_offer_gives_an_on_demand_and_an_interruptible_statistic_once_loaded(settings):
-    ingest(settings, vastai.SOURCE, [payload("vastai", gpu_fixture(REAL), at=AT, url=vastai.URL)], AT)
+    ingest(settings, vastai.SOURCE, [payload("vastai", snapshot(REAL), at=AT, url=vastai.URL)], AT)
     rows = query(settings, "SELECT offering_key, round(usd_per_gpu_hour, 6), offer_count, gpu_count, source "
                            "FROM gpu_price_history ORDER BY 1")
     assert rows == [("RTX 4090 24GB|interruptible", 0.2, 1, 1, "vastai"),
@@ -148,25 +147,25 @@ def test_an_empty_market_parses_to_nothing():
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf"), -1.0, 0.5, 0, 2000])
 def test_a_gpu_count_that_is_not_a_whole_number_of_gpus_is_skipped_with_a_warning(bad):
-    doc = json.loads(gpu_fixture(REAL))
+    doc = json.loads(snapshot(REAL))
     doc[0]["num_gpus"] = bad
     body = json.dumps(doc).encode()  # NaN and Infinity as Python's json writes them
     result = vastai.parse(body, ext="json")
-    assert result.market_offers.num_rows == 0
+    assert market_table(result).num_rows == 0
     assert result.warnings == ["1 offer(s) skipped: num_gpus is not a whole number of GPUs in 1..1024: "
                                "11684738 (RTX 4090)"]
 
 
 @pytest.mark.parametrize("bad", [float("nan"), float("-inf"), 1e12, -0.5, 0])
 def test_a_price_that_is_not_plausible_never_passes(bad):
-    doc = json.loads(gpu_fixture(REAL))
+    doc = json.loads(snapshot(REAL))
     doc[0]["dph_base"] = bad
     result = vastai.parse(json.dumps(doc).encode(), ext="json")
-    assert result.market_offers.num_rows == 0 and "not plausible" in result.warnings[0]
+    assert market_table(result).num_rows == 0 and "not plausible" in result.warnings[0]
 
 
 def test_a_huge_integer_price_is_a_parse_error_not_an_overflow():
-    body = gpu_fixture(REAL).replace(b'"dph_base": 0.24666666666666665', b'"dph_base": 1' + b"0" * 400)
+    body = snapshot(REAL).replace(b'"dph_base": 0.24666666666666665', b'"dph_base": 1' + b"0" * 400)
     with pytest.raises(ParseError) as err:
         vastai.parse(body, ext="json")
     assert err.value.field == "offers[0].dph_base" and "too large" in err.value.message
@@ -183,9 +182,9 @@ def test_a_wrongly_typed_value_is_a_parse_error_naming_the_offer(key, bad):
 
 
 def test_a_non_finite_optional_measurement_reads_as_null():
-    doc = json.loads(gpu_fixture(REAL))
+    doc = json.loads(snapshot(REAL))
     doc[0].update(gpu_ram=float("inf"), min_bid=float("nan"), reliability2=-1e309)
-    [offer] = vastai.parse(json.dumps(doc).encode(), ext="json").market_offers.to_pylist()
+    [offer] = market_table(vastai.parse(json.dumps(doc).encode(), ext="json")).to_pylist()
     assert (offer["vram_gb"], offer["min_bid"], offer["reliability"]) == (None, None, None)
     assert offer["gpu_model"] is None  # two RTX 4090 sizes and no measured VRAM: not guessed
 
@@ -226,7 +225,7 @@ def test_a_later_page_starts_after_the_last_offer_id():
 
 
 def _offers_page(first_id: int, n: int) -> bytes:
-    template = json.loads(gpu_fixture(REAL))[0]
+    template = json.loads(snapshot(REAL))[0]
     return json.dumps({"offers": [{**template, "id": first_id + i} for i in range(n)]}).encode()
 
 
@@ -254,7 +253,7 @@ def test_an_exactly_full_last_page_is_followed_by_an_empty_one(client, settings,
     monkeypatch.setattr(vastai, "PAGE_SIZE", 2)
     pages = {0: _offers_page(1, 2), 2: EMPTY}
     respx.post(vastai.URL).mock(side_effect=lambda r: httpx.Response(200, content=pages[_after(r)]))
-    assert [i.status for i in vastai.fetch(client, settings)] == [200, 200]
+    assert [i.status for i in payloads(vastai.fetch(client, settings))] == [200, 200]
 
 
 @respx.mock
@@ -269,7 +268,7 @@ def test_a_failing_page_ends_the_paging_and_no_statistics_are_stored(client, set
     respx.post(vastai.URL).mock(side_effect=answer)
     items = vastai.fetch(client, settings)
     assert [type(i).__name__ for i in items] == ["RawPayload", "FetchFailure"]
-    assert "not read" in items[1].error and items[1].url == f"{vastai.URL}#after_id=2"
+    assert "not read" in failure(items[1]).error and items[1].url == f"{vastai.URL}#after_id=2"
 
     summary = ingest(settings, vastai.SOURCE, items, AT)
     assert query(settings, "SELECT count(*) FROM market_offers") == [(2,)]  # kept: nothing stored is lost
@@ -305,7 +304,7 @@ def test_429_then_success_backs_off_and_keeps_the_page(client, settings, sleeps)
                     httpx.Response(200, content=EMPTY)])
     respx.post(vastai.URL).mock(side_effect=lambda request: next(answers))
     items = vastai.fetch(client, settings)
-    assert [i.status for i in items] == [200]
+    assert [i.status for i in payloads(items)] == [200]
     assert sleeps.calls == [1.0]  # no Retry-After from Vast: own backoff
 
 
@@ -313,7 +312,7 @@ def test_429_then_success_backs_off_and_keeps_the_page(client, settings, sleeps)
 def test_a_page_that_is_not_json_ends_the_paging(client, settings):
     respx.post(vastai.URL).mock(return_value=httpx.Response(200, text="<html><body>captcha</body></html>"))
     items = vastai.fetch(client, settings)
-    assert [i.status for i in items] == [200]
+    assert [i.status for i in payloads(items)] == [200]
     summary = ingest(settings, vastai.SOURCE, items, AT)
     assert query(settings, "SELECT outcome FROM fetch_log") == [("parse_error",)] and summary.errors
 
@@ -321,7 +320,7 @@ def test_a_page_that_is_not_json_ends_the_paging(client, settings):
 # --- end to end -----------------------------------------------------------------------------------
 
 def test_ingesting_the_real_capture_once_and_again(settings):
-    item = payload("vastai", gpu_fixture(REAL), at=AT, url=vastai.URL)
+    item = payload("vastai", snapshot(REAL), at=AT, url=vastai.URL)
     first = ingest(settings, vastai.SOURCE, [item], AT)
     second = ingest(settings, vastai.SOURCE, [item], AT)
     assert (first.added, second.added, second.skipped) == (3, 0, 1)  # 1 offer + 2 statistics
@@ -350,7 +349,7 @@ def test_an_unreachable_host_is_tried_once_not_paged(client):
     with respx.mock() as mock:
         route = mock.post(vastai.URL).mock(side_effect=httpx.ConnectError("no route to host"))
         items = vastai.fetch(client, None)
-    assert len(items) == 1 and "unreachable" in items[0].error
+    assert len(items) == 1 and "unreachable" in failure(items[0]).error
     assert route.call_count == client.retries + 1
 
 
@@ -359,7 +358,7 @@ def test_a_server_error_on_the_first_page_stops_the_paging(client):
         route = mock.post(vastai.URL).mock(return_value=httpx.Response(503, text="maintenance"))
         items = vastai.fetch(client, None)
     assert route.call_count == client.retries + 1
-    assert [i.status for i in items] == [503]
+    assert [i.status for i in payloads(items)] == [503]
 
 
 def test_still_rate_limited_on_a_later_page_stops_the_paging(client, monkeypatch):
@@ -368,7 +367,7 @@ def test_still_rate_limited_on_a_later_page_stops_the_paging(client, monkeypatch
     with respx.mock() as mock:
         mock.post(vastai.URL).mock(side_effect=lambda request: next(answers))
         items = vastai.fetch(client, None)
-    assert [i.status for i in items] == [200, 429]
+    assert [i.status for i in payloads(items)] == [200, 429]
 
 
 def test_a_market_without_min_bid_warns_that_bids_are_not_recorded():
