@@ -13,11 +13,6 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 MACHINE_PATH = re.compile(rb"/w[o]rk/|/r[o]ot/|shar[e]d/(seeds|notes|fixtures)|\.\./shar[e]d")
 
-# Files another workstream of issue #13 is editing while this check lands (their paths are fixed
-# there). Each entry must still hold a machine path: once it is clean, delete it from this set.
-PENDING_ELSEWHERE = frozenset({"tests/reports/conftest.py", "tests/reports/SOURCES.md"})
-
-
 def tracked_files() -> list[str]:
     out = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True).stdout
     return [name for name in out.decode().split("\0") if name]
@@ -51,11 +46,6 @@ def test_the_pattern_names_file_line_and_text_of_each_machine_path():
 
 def test_no_tracked_file_cites_a_machine_path():
     found = findings()
-    offending = [line for name, lines in sorted(found.items()) if name not in PENDING_ELSEWHERE for line in lines]
+    offending = [line for _, lines in sorted(found.items()) for line in lines]
     assert offending == [], "cite the upstream (repository + commit, URL or article title) instead:\n" + "\n".join(
         offending)
-
-
-def test_every_pending_file_still_needs_its_exemption():
-    stale = sorted(PENDING_ELSEWHERE - set(findings()))
-    assert stale == [], f"no machine path left in {stale}: delete them from PENDING_ELSEWHERE"

@@ -18,6 +18,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -29,6 +30,7 @@ from drift.notify import AppriseChannel, ConsoleChannel, JsonlChannel, Notificat
 from drift.redact import mask_url, scrub
 from drift.rules import load_rules
 from tests.drift.conftest import h100_secure
+from tests.sql import scalar
 from warehouse.db import write_connection
 
 REPO = Path(__file__).resolve().parent.parent.parent
@@ -42,10 +44,10 @@ class _Receiver(BaseHTTPRequestHandler):
     statuses: list[int] = []  # per request, in order, before falling back to `status`
     refuse_password: str | None = None  # answer 401 to basic auth with this password
     slow: threading.Event | None = None  # set: hold each request until `release` is set
-    release = threading.Event()
+    release: threading.Event = threading.Event()
     got_request = threading.Event()
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         length = int(self.headers.get("Content-Length", 0))
         cls = type(self)
         auth = self.headers.get("Authorization", "")
@@ -72,7 +74,7 @@ class _Receiver(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def endpoint():
-    handler = type("Receiver", (_Receiver,), {"received": [], "headers_seen": [], "status": 200, "statuses": [],
+    handler: Any = type("Receiver", (_Receiver,), {"received": [], "headers_seen": [], "status": 200, "statuses": [],
                                                "refuse_password": None, "slow": threading.Event(),
                                                "release": threading.Event(), "got_request": threading.Event()})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -365,7 +367,7 @@ def test_an_interrupted_jsonl_send_is_settled_from_the_file(settings, tmp_path):
     _queue_fake_alerts(settings, 3, [jsonl])
     _interrupt(settings, jsonl)
     with write_connection(settings.db_path) as con:  # the first line made it to the file before the kill
-        key = con.execute("SELECT idempotency_key FROM alert_deliveries WHERE alert_id = 'id000'").fetchone()[0]
+        key = scalar(con.execute("SELECT idempotency_key FROM alert_deliveries WHERE alert_id = 'id000'"))
     jsonl.send([Notification("id000", "opened", "r", "k", "info", NOW, "m", {}, key)])
 
     deliver(settings.db_path, [jsonl], utcnow())
@@ -472,8 +474,8 @@ def test_migration_060_folds_attempt_rows_into_one_row_per_alert_and_channel(tmp
         migrations.migrate(con)
         rows = con.execute("SELECT alert_id, channel_id, channel, state, attempts, delivered, error "
                            "FROM alert_deliveries ORDER BY 1, 2").fetchall()
-        key = con.execute("SELECT idempotency_key FROM alert_deliveries WHERE alert_id = 'a1' "
-                          "AND channel_id = 'jsonl'").fetchone()[0]
+        key = scalar(con.execute("SELECT idempotency_key FROM alert_deliveries WHERE alert_id = 'a1' "
+                                 "AND channel_id = 'jsonl'"))
     finally:
         con.close()
 

@@ -46,7 +46,7 @@ def load(settings: Settings, feed: tuple[str, str | None], at: datetime, keys: l
         load_gpu_offers(con, [offer(feed, k) for k in keys], at, fetch_id)
 
 
-def drift(settings: Settings, now: datetime, rules=None) -> None:  # type: ignore[no-untyped-def]
+def drift(settings: Settings, now: datetime, rules=None) -> None:
     run_drift(settings, rules=rules or load_rules(), now=now, stream=io.StringIO())
 
 

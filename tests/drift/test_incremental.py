@@ -52,7 +52,7 @@ def load_day(settings: Settings, day: int, tmp: Path) -> None:
 
 
 def drift_run(settings: Settings, day: int, *, full: bool, monkeypatch: pytest.MonkeyPatch) -> None:
-    def evaluation(con, rules, now, impact=None):  # type: ignore[no-untyped-def]
+    def evaluation(con, rules, now, impact=None):
         return evaluate_incremental(con, rules, now, impact, full=full)
 
     monkeypatch.setattr(daily, "evaluate_incremental", evaluation)
@@ -202,20 +202,23 @@ def scenario_run(settings: Settings, day: int, full: bool, monkeypatch: pytest.M
 def test_scenario_alerts_evaluated_day_by_day_store_what_full_evaluations_store(two_warehouses, monkeypatch):
     incremental, full = two_warehouses
 
-    def both(action) -> None:  # type: ignore[no-untyped-def]
+    def both(writes: list[tuple[int, dict[str, Any]]], run_day: int) -> None:
+        """Write ``writes`` (day, options) into both warehouses, then run drift on ``run_day`` in each."""
         for settings, is_full in ((incremental, False), (full, True)):
-            action(settings, is_full)
+            for day, options in writes:
+                write_scenario_day(settings, day, **options)
+            scenario_run(settings, run_day, is_full, monkeypatch)
 
     for day in range(7):  # one day, one run
-        both(lambda s, f, day=day: (write_scenario_day(s, day), scenario_run(s, day, f, monkeypatch)))
+        both([(day, {})], day)
     # the newest day repriced again the same day: unchanged, then its H100 route unusable
-    both(lambda s, f: (write_scenario_day(s, 6, rerun=1), scenario_run(s, 6, f, monkeypatch)))
-    both(lambda s, f: (write_scenario_day(s, 6, usable=False, rerun=2), scenario_run(s, 6, f, monkeypatch)))
+    both([(6, {"rerun": 1})], 6)
+    both([(6, {"usable": False, "rerun": 2})], 6)
     # three days in one run; then day 11 before day 10 (a gap filled later: read whole again)
-    both(lambda s, f: ([write_scenario_day(s, d) for d in (7, 8, 9)], scenario_run(s, 9, f, monkeypatch)))
-    both(lambda s, f: (write_scenario_day(s, 11), scenario_run(s, 11, f, monkeypatch)))
-    both(lambda s, f: (write_scenario_day(s, 10), scenario_run(s, 11, f, monkeypatch)))
-    both(lambda s, f: (write_scenario_day(s, 12), scenario_run(s, 12, f, monkeypatch)))
+    both([(7, {}), (8, {}), (9, {})], 9)
+    both([(11, {})], 11)
+    both([(10, {})], 11)
+    both([(12, {})], 12)
 
     stored = table(full, ALERTS)
     assert table(incremental, ALERTS) == stored

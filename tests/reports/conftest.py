@@ -164,7 +164,7 @@ def build_history(db_path: Path, days: int = 37) -> None:
         insert_alerts(con)
 
 
-def insert_scenarios(con) -> None:  # type: ignore[no-untyped-def]
+def insert_scenarios(con) -> None:
     for as_of, scenario, route, low, mid, high, available, reason, inputs in SCENARIO_ROWS:
         con.execute(
             "INSERT INTO scenario_costs VALUES (?, ?, ?, 'total', ?, ?, ?, ?, ?, ?, ?)",
@@ -176,7 +176,7 @@ def insert_scenarios(con) -> None:  # type: ignore[no-untyped-def]
         )
 
 
-def insert_alerts(con) -> None:  # type: ignore[no-untyped-def]
+def insert_alerts(con) -> None:
     for aid, rule, key, sev, first, last, state, resolved, message in ALERT_ROWS:
         con.execute(
             "INSERT INTO alerts (alert_id, rule, key, severity, first_seen_at, last_seen_at, state, resolved_at, "
@@ -208,7 +208,7 @@ def empty(settings: Settings) -> Settings:
 
 
 @pytest.fixture
-def con_history(history_db: Path):  # type: ignore[no-untyped-def]
+def con_history(history_db: Path):
     from warehouse.db import read_connection
 
     with read_connection(history_db) as con:

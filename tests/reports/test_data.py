@@ -126,7 +126,7 @@ def test_scenarios_use_the_total_layer_and_compare_with_7_and_30_days(con_histor
     day, scenarios = scenario_catalogue(con_history, AS_OF)
     assert day == AS_OF
     lora = next(s for s in scenarios if s.scenario == "sft-lora-8b-10m-tokens")
-    assert lora.cheapest.route == "api:together:<=16B:sft_lora"
+    assert lora.cheapest is not None and lora.cheapest.route == "api:together:<=16B:sft_lora"
     assert (lora.cheapest_7d, lora.cheapest_30d) == (4.8, 5.0)
     assert [r.route for r in lora.not_used] == ["api:openai:gpt-4o-mini-2024-07-18"]
     gpu = next(r for r in lora.routes if r.route.startswith("gpu:runpod"))
@@ -253,13 +253,14 @@ def test_each_route_carries_its_status_the_price_charged_and_its_basis(con_histo
         "stale", 700.0, "curated sheet", "2025-11-30")
     assert routes["api:together:llama-3.1-70b"].state == "unpriced"
     lora = next(s for s in scenarios if s.scenario == "sft-lora-8b-10m-tokens")
-    assert lora.cheapest.usd_per_1m_tokens == 0.48 and lora.cheapest.usd_per_hour is None
+    assert lora.cheapest is not None and lora.cheapest.usd_per_1m_tokens == 0.48 and lora.cheapest.usd_per_hour is None
 
 
 def test_a_stale_route_is_never_the_cheapest_though_it_costs_less(con_history):
     _, scenarios = scenario_catalogue(con_history, AS_OF)
     full = next(s for s in scenarios if s.scenario == "sft-full-70b-100m-tokens")
     # the stale A100 route's $700 is below every usable route; the cheapest usable is RunPod's H100 at $1,170
+    assert full.cheapest is not None
     assert (full.cheapest.route, full.cheapest.usd_mid) == ("gpu:runpod:H100 SXM 80GB:secure", 1170.0)
     assert [(r.route, r.state) for r in full.not_used] == [
         ("api:together:llama-3.1-70b", "unpriced"), ("gpu:runpod:A100 SXM 80GB:secure", "stale")]

@@ -120,7 +120,8 @@ def test_a_report_for_a_past_day_never_replaces_latest(history):
     assert latest.wrote_latest and not past.wrote_latest
     assert past.path == history.reports_dir / "2026-01-20.html" and past.path.exists()
     assert (history.reports_dir / "latest.html").read_bytes() == before
-    assert latest_summary(history).startswith("# pricewatch report · 2026-02-11")
+    summary = latest_summary(history)
+    assert summary is not None and summary.startswith("# pricewatch report · 2026-02-11")
 
 
 def test_the_summary_names_the_page_actually_written(history, tmp_path):
@@ -133,6 +134,7 @@ def test_the_summary_names_the_page_actually_written(history, tmp_path):
 def test_render_latest_writes_the_summary_of_the_same_build_for_the_flow(history):
     render_latest(history)
     text = latest_summary(history)
+    assert text is not None
     assert text.startswith("# pricewatch report · 2026-02-11")
     assert f"Full report: `{history.reports_dir / '2026-02-11.html'}`" in text
 

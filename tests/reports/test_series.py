@@ -33,7 +33,7 @@ def offer(provider: str, key: str, model: str | None, tier: str, usd: float, *, 
     return GpuOffer(provider, key, model, key, 1, tier, usd, usd, available=available, source=source, catalog=catalog)
 
 
-def load(con, source: str, when: datetime, offers: list[GpuOffer]) -> int:  # type: ignore[no-untyped-def]
+def load(con, source: str, when: datetime, offers: list[GpuOffer]) -> int:
     fid = insert_fetch_log(con, FetchLogEntry(source, f"https://{source}.example/", when, when, "replay", "ok",
                                               records_parsed=len(offers)))
     load_gpu_offers(con, offers, when, fid)
@@ -159,7 +159,7 @@ GPT41, MINI = "gpt-4.1-2025-04-14", "gpt-4o-mini-2024-07-18"
 TRAIN = "training_per_1m_tokens"
 
 
-def token_load(con, source: str, when: datetime, prices: list[TokenPrice]) -> None:  # type: ignore[no-untyped-def]
+def token_load(con, source: str, when: datetime, prices: list[TokenPrice]) -> None:
     dated = source == "curated_sheet"
     fid = None if dated else insert_fetch_log(con, FetchLogEntry(source, f"https://{source}.example/", when, when,
                                                                  "replay", "ok", records_parsed=len(prices)))
