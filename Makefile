@@ -66,4 +66,4 @@ dbt-docs: env
 	@echo "dbt docs: $(or $(PRICEWATCH_DATA_DIR),data)/dbt/target/static_index.html"
 
 clean:
-	rm -rf data/pricewatch.duckdb data/raw reports/out
+	rm -rf data/pricewatch.duckdb data/pricewatch.duckdb.wal data/raw data/published reports/out

@@ -270,7 +270,8 @@ def replay(directory: Path, db: Path | None, sources: tuple[str, ...], quiet: bo
     """Load snapshot files as if fetched at their timestamps, then publish.
 
     Layout: DIRECTORY/<source>/<UTC timestamp>.<ext>, e.g. runpod/2025-06-21T231857Z.json.
-    Files may be gzip-compressed (.gz); the raw archive (<data dir>/raw) is itself replayable.
+    Files may be zstd- or gzip-compressed (.zst, .gz); the raw archive (<data dir>/raw) is itself
+    replayable.
     Malformed files are recorded as failed fetches and the replay goes on.
 
     \b

@@ -74,7 +74,7 @@ def test_the_real_offer_gives_an_on_demand_and_an_interruptible_statistic_once_l
 
 
 def test_the_statistics_are_the_offerings_latest_observations_and_current(settings):
-    ingest(settings, vastai.SOURCE, [payload("vastai", gpu_fixture(REAL), at=AT, url=vastai.URL)], AT)
+    ingest(settings, vastai.SOURCE, [payload("vastai", snapshot(REAL), at=AT, url=vastai.URL)], AT)
     rows = query(settings, "SELECT offering_key, observed_at, is_current FROM gpu_prices_latest ORDER BY 1")
     assert rows == [("RTX 4090 24GB|interruptible", AT, True), ("RTX 4090 24GB|on_demand", AT, True)]
 
