@@ -9,7 +9,7 @@ bad value is a one-line ``SettingsError`` (``PolicyError`` for the policy file) 
 and the valid range.
 
 Its home is the warehouse layer because the warehouse's as-of views apply it too: the SQL
-macros ``price_kind_of_gpu_provider`` and ``max_price_age_days`` are generated from the bundled
+macros ``gpu_price_kind`` and ``max_price_age_days`` are generated from the bundled
 policy file by ``warehouse/semantic.py`` (as ``source_rank`` is from the registry), and the cost
 engine passes the ages in effect to ``gpu_offerings_as_of``; the numbers are written once, here.
 
