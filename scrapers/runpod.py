@@ -27,6 +27,7 @@ recorded, never a silent drop.
 """
 from __future__ import annotations
 
+import math
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -115,6 +116,8 @@ def _price(item: dict[str, Any], key: str, path: str, origin: str) -> float | No
     value = item.get(key)
     if value is None:
         return None
+    if type(value) is float and math.isfinite(value):  # the common case, without building a field name
+        return value
     return finite_number(value, source=NAME, field=f"{path}.{key}", origin=origin)
 
 

@@ -134,6 +134,12 @@ def test_json_depth_ignores_brackets_inside_strings():
     assert json_depth(b'[{"a": "[[[[{{{{", "b": [1, [2]]}]') == 4
 
 
+def test_json_depth_sees_escaped_quotes_inside_strings():
+    # an escaped quote does not end the string; an escaped backslash before a quote does
+    assert json_depth(rb'["a\"]]]]", [[1]]]') == 3
+    assert json_depth(rb'["a\\", [[1]]]') == 3
+
+
 def test_deep_json_is_a_parse_error_before_decoding():
     with pytest.raises(ParseError, match="nested 100000 deep"):
         parse_json("src", b"[" * 100_000 + b"]" * 100_000, field="data", origin="f.json")
