@@ -38,10 +38,11 @@ from drift.dbt_runner import build_models
 from reports.daily import render_latest
 from scrapers.http import HttpClient
 from scrapers.records import GpuOffer, MarketOffer, RawPayload, TokenPrice
-from scrapers.registry import get_source
+from scrapers.registry import GPU_SOURCES, get_source
 from warehouse.db import write_connection
 from warehouse.ingest import ingest_payloads
-from warehouse.load import columns_of, load_lifecycle_events
+from warehouse.load import as_table, columns_of, load_lifecycle_events
+from warehouse.market import aggregate_market
 from warehouse.replay import discover
 
 # After every dated row of the bundled snapshots and the curated sheet (2026), so the history's
@@ -67,8 +68,7 @@ def day_payloads(market: VastMarket, day: int) -> dict[str, list[RawPayload]]:
     payloads = {source: [RawPayload(source, f"bench:{source}/{p.name}", 200, p.read_bytes(), at,
                                     p.name.split(".")[1]) for p in paths]
                 for source, paths in newest.items() if source != "vastai"}
-    payloads["vastai"] = [RawPayload("vastai", "https://console.vast.ai/api/v0/bundles/", 200, market.day(day), at,
-                                     "json")]
+    payloads["vastai"] = [RawPayload("vastai", url, 200, body, at, "json") for url, body in market.pages(day)]
     curated = get_source("curated_sheet")
     with HttpClient() as http:  # the curated sheet is read from the repository, never fetched
         payloads["curated_sheet"] = [p for p in curated.fetch(http, Settings()) if isinstance(p, RawPayload)]
@@ -92,30 +92,34 @@ def build_history(settings: Settings, market: VastMarket, days: int) -> None:
     payloads = day_payloads(market, days - 1)
     parsed = {source: [get_source(source).parse(p.body, ext=p.ext, origin=p.url) for p in items]
               for source, items in payloads.items()}
-    gpu = [o for source in ("runpod", "lambda", "vastai") for r in parsed[source] for o in r.gpu_offers]
-    market_rows = [o for r in parsed["vastai"] for o in r.market_offers]
-    token_sources = [s for s in parsed if s not in ("runpod", "lambda", "vastai")]
+    gpu = [as_table(r.gpu_offers, GpuOffer) for source in GPU_SOURCES for r in parsed[source]]
+    market = pa.concat_tables([as_table(r.market_offers, MarketOffer) for r in parsed["vastai"]])
+    token_sources = [s for s in parsed if s not in GPU_SOURCES]
     with write_connection(settings.db_path) as con:
         _fetch_log(con, sorted(parsed), days)
-        con.register("_gpu", columns_of(gpu, GpuOffer))
-        con.execute("""
-            INSERT INTO gpu_observations BY NAME
-            SELECT g.* REPLACE (round(g.usd_per_gpu_hour * (1 + (t.d < $days - $settled)::INTEGER * 0.08 * (
-                  (hash(g.offering_key, (t.d // (7 + hash(g.offering_key) % 22))::BIGINT) % 5)::DOUBLE - 2) / 2), 4)
-                       AS usd_per_gpu_hour),
-                   f.observed_at, f.fetch_id AS source_fetch_id
-            FROM _gpu g, range($days) t(d)
-            JOIN fetch_log f ON f.source = g.provider AND f.observed_at = $start + to_days(t.d::INTEGER)
-            ORDER BY f.observed_at, g.provider""", {"days": days, "start": START, "settled": SETTLED_DAYS})
+        for table in gpu:
+            con.register("_gpu", table)
+            con.execute("""
+                INSERT INTO gpu_observations BY NAME
+                SELECT g.* REPLACE (round(g.usd_per_gpu_hour * (1 + (t.d < $days - $settled)::INTEGER * 0.08 * (
+                      (hash(g.offering_key, (t.d // (7 + hash(g.offering_key) % 22))::BIGINT) % 5)::DOUBLE - 2) / 2),
+                      4) AS usd_per_gpu_hour),
+                       f.observed_at, f.fetch_id AS source_fetch_id
+                FROM _gpu g, range($days) t(d)
+                JOIN fetch_log f ON f.source = coalesce(g.source, g.provider)
+                                AND f.observed_at = $start + to_days(t.d::INTEGER)
+                ORDER BY f.observed_at, g.provider""", {"days": days, "start": START, "settled": SETTLED_DAYS})
         con.execute("INSERT INTO gpu_observations_latest BY NAME SELECT * FROM gpu_observations "
                     "QUALIFY row_number() OVER (PARTITION BY provider, offering_key ORDER BY observed_at DESC) = 1")
-        con.register("_market", columns_of(market_rows, MarketOffer))
+        con.register("_market", market)
         con.execute("""
             INSERT INTO market_offers BY NAME
             SELECT m.* REPLACE (m.offer_id || '-' || t.d AS offer_id), f.observed_at, f.fetch_id AS source_fetch_id
             FROM _market m, range($days) t(d)
             JOIN fetch_log f ON f.source = 'vastai' AND f.observed_at = $start + to_days(t.d::INTEGER)
             ORDER BY f.observed_at""", {"days": days, "start": START})
+        for day in range(days):  # the per-model statistics of each day's market, as ingest stores them
+            aggregate_market(con, START + timedelta(days=day), ["vastai"])
         for source in token_sources:
             for result, payload in zip(parsed[source], payloads[source], strict=True):
                 if result.token_prices:
@@ -166,17 +170,6 @@ def ingest_day(settings: Settings, payloads: dict[str, list[RawPayload]]) -> Non
             ingest_payloads(con, settings.raw_dir, get_source(source), list(items), observed_at=at, mode="live")
 
 
-def time_scenario_alerts(settings: Settings) -> float:
-    """Seconds of drift.detect_other.scenario_alerts alone (it reads every scenario_costs row)."""
-    from drift.detect_other import scenario_alerts
-    from drift.rules import load_rules
-
-    rules = load_rules()
-    with duckdb.connect(str(settings.db_path), read_only=True) as con, stopwatch() as took:
-        scenario_alerts(con, rules)
-    return took[0]
-
-
 def alerts(settings: Settings) -> str:
     """The daily alerts step (``drift.daily.evaluate_and_notify``), its console channel silenced."""
     return run_drift(settings, stream=io.StringIO()).summary()
@@ -211,7 +204,6 @@ def new_day(settings: Settings, market: VastMarket, day: int, timings: dict[str,
         with stopwatch() as took:
             run()
         timings[step] = min(timings.get(step, float("inf")), took[0])
-    timings["scenario_alerts"] = min(timings.get("scenario_alerts", float("inf")), time_scenario_alerts(settings))
 
 
 def sizes(settings: Settings) -> dict[str, float]:
@@ -252,7 +244,6 @@ def main(histories: tuple[int, ...] = HISTORIES) -> dict[int, dict[str, float]]:
         line(f"{days:>4} days: rows market_offers / gpu_observations / token_observations",
              f"{r['market_rows']:,.0f} / {r['gpu_rows']:,.0f} / {r['token_rows']:,.0f}")
         line(f"{days:>4} days: " + " / ".join(STEPS) + " (s)", " / ".join(f"{r[s]:.2f}" for s in STEPS))
-        line(f"{days:>4} days:   of the alerts step, detect_other.scenario_alerts", f"{r['scenario_alerts']:.2f} s")
         line(f"{days:>4} days: warehouse / report / raw archive per year",
              f"{r['db_mb']:,.0f} MB / {r['report_mb']:.2f} MB / {r['archive_mb_per_year']:,.0f} MB")
     first, last = results[histories[0]], results[histories[-1]]
@@ -265,9 +256,6 @@ def main(histories: tuple[int, ...] = HISTORIES) -> dict[int, dict[str, float]]:
         middle = results[histories[-2]]
         line(f"  report: {histories[-1]} days vs {histories[-2]} days (its 90-day window full in both)",
              f"{middle['report']:.2f} s -> {last['report']:.2f} s = {last['report'] / middle['report']:.2f}x")
-    mine = [(r["alerts"] - r["scenario_alerts"]) for r in (first, last)]
-    line("  alerts without detect_other.scenario_alerts (reads all scenario_costs)",
-         f"{mine[0]:.2f} s -> {mine[1]:.2f} s = {mine[1] / mine[0]:.2f}x")
     line("report size (limit 1.5 MB)", f"{last['report_mb']:.2f} MB {'OK' if last['report_mb'] <= 1.5 else 'MISSED'}")
     return results
 

@@ -20,6 +20,7 @@ import duckdb
 import pyarrow as pa
 
 from core.paths import BUNDLED_SNAPSHOTS
+from scrapers import vastai
 
 # (Vast gpu_name, MiB of VRAM, base USD per GPU-hour, share of the market)
 GPUS: tuple[tuple[str, int, float, int], ...] = (
@@ -107,6 +108,17 @@ class VastMarket:
 
     def day(self, day: int) -> bytes:
         return json.dumps({"offers": self.offers(day)}).encode()
+
+    def pages(self, day: int, page_size: int = vastai.PAGE_SIZE) -> list[tuple[str, bytes]]:
+        """The day's market as the collector fetches it: pages of ``page_size`` offers in id
+        order, each with its page URL (``vastai.page_url``)."""
+        offers = sorted(self.offers(day), key=lambda o: o["id"])
+        pages = []
+        for start in range(0, len(offers), page_size):
+            chunk = offers[start:start + page_size]
+            after = offers[start - 1]["id"] if start else None
+            pages.append((vastai.page_url(after), json.dumps({"offers": chunk}).encode()))
+        return pages
 
 
 def offer_columns(n: int, seed: int = 7) -> pa.Table:
