@@ -6,7 +6,8 @@ block a running job; the freshness warning, when there is one, is the first line
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,6 +45,9 @@ from pricewatch.cli_costs_validate import (
 from pricewatch.output import FORMATS, finite_json, json_text, render
 
 if TYPE_CHECKING:  # pragma: no cover - the engine is imported when a command runs, not at CLI start
+    from duckdb import DuckDBPyConnection
+
+    from cost_engine.service import PricingDay
     from warehouse.policy import Policy
 
 NO_PRICES = "the warehouse has no prices yet; run `pricewatch run --offline` first"
@@ -80,6 +84,23 @@ def _policy(settings: Settings, customer_profile: str | None, max_price_age: tup
 def _warn(message: str | None) -> None:
     if message:
         click.echo(message, err=True)
+
+
+@contextmanager
+def priced_day(settings: Settings, policy: Policy,
+               as_of: date | None) -> Iterator[tuple[DuckDBPyConnection, PricingDay]]:
+    """The published copy and the day to price (``--as-of``, else the newest observation day),
+    after the freshness warning and the copy's note on stderr; exits 2 when there are no prices."""
+    from cost_engine.service import freshness_warning, pricing_day
+    from warehouse.publish import published_reader
+
+    with published_reader(settings) as (con, source):
+        day = pricing_day(con, as_of)
+        if day is None:
+            fail(NO_PRICES)
+        _warn(freshness_warning(con, day, policy))
+        _warn(source.note)
+        yield con, day
 
 
 # ---------------------------------------------------------------- reprice
@@ -159,21 +180,14 @@ def scenarios_cmd(as_of: date | None, scenario_name: str | None, fmt: str, custo
     profile or freshness policy than the stored one is priced on the fly (and says so on stderr).
     """
     from cost_engine.catalogue import load_catalogue
-    from cost_engine.service import freshness_warning, pricing_day, scenario_table
-    from warehouse.publish import published_reader
+    from cost_engine.service import scenario_table
 
     catalogue = load_catalogue()
     settings = settings_for(db)
     policy = _policy(settings, customer_profile, max_price_age, spot_allowance)
     if scenario_name is not None and scenario_name not in {s.name for s in catalogue.scenarios}:
         fail(f"no scenario {scenario_name!r}; known: {', '.join(s.name for s in catalogue.scenarios)}")
-    with published_reader(settings) as (con, source):
-        day = pricing_day(con, as_of)
-        if day is None:
-            fail(NO_PRICES)
-            return
-        _warn(freshness_warning(con, day, policy))
-        _warn(source.note)
+    with priced_day(settings, policy, as_of) as (con, day):
         table = scenario_table(con, catalogue, policy, day)
     _warn(table.note)
     if scenario_name:
@@ -236,12 +250,9 @@ def estimate_cmd(params: float, method: str, examples: int, tokens_per_example: 
     from cost_engine.service import (
         EstimateRequest,
         estimate,
-        freshness_warning,
         parse_override,
         parse_routes,
-        pricing_day,
     )
-    from warehouse.publish import published_reader
 
     parse_routes(list(routes))        # a bad route or override is an error before the warehouse is opened
     for text in overrides:
@@ -251,13 +262,7 @@ def estimate_cmd(params: float, method: str, examples: int, tokens_per_example: 
     policy = _policy(settings, customer_profile, max_price_age, spot_allowance)
     request = EstimateRequest(params, method, examples, tokens_per_example, epochs, runs, seq_len, list(routes),
                               list(overrides), min_ram_gb=min_ram_gb, min_disk_gb=min_disk_gb)
-    with published_reader(settings) as (con, source):
-        day = pricing_day(con, as_of)
-        if day is None:
-            fail(NO_PRICES)
-            return
-        _warn(freshness_warning(con, day, policy))
-        _warn(source.note)
+    with priced_day(settings, policy, as_of) as (con, day):
         notes: list[str] = []
         estimates = estimate(con, catalogue, policy, day, request, notes)
     for note in notes:

@@ -12,7 +12,7 @@ valid range, exit code 2, never a traceback (issue #14 item 7).
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -32,7 +32,7 @@ def domain_errors() -> tuple[type[Exception], ...]:
     return (RouteError, RepriceRangeError, CatalogueError)
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     """Print one line on stderr and exit 2."""
     click.echo(f"error: {message}", err=True)
     sys.exit(2)
