@@ -150,15 +150,10 @@ def gpu_offer_problem(o: GpuOffer) -> str | None:
     """Why a GPU offer cannot be stored, or None when it can."""
     if not (_name(o.provider) and _name(o.offering_key) and _name(o.gpu_raw_name)):
         return "no provider, offering key or raw model name"
-    if not _count(o.gpu_count):
-        return f"gpu_count {o.gpu_count!r} is not a whole number in 1..{MAX_GPU_COUNT}"
     if o.tier not in GPU_TIERS:
         return f"unknown tier {o.tier!r}"
-    if not (is_real(o.usd_per_gpu_hour) and plausible_gpu_price(o.usd_per_gpu_hour)):
-        return f"usd_per_gpu_hour {o.usd_per_gpu_hour!r} is not a plausible price"
-    if not (is_real(o.usd_per_instance_hour)
-            and 0 < o.usd_per_instance_hour <= MAX_PLAUSIBLE_USD_PER_GPU_HOUR * o.gpu_count * 1.000001):
-        return f"usd_per_instance_hour {o.usd_per_instance_hour!r} is not a plausible price"
+    if problem := _gpu_price_problem(o):
+        return problem
     if not (_optional(o.vram_gb, 0, MAX_VRAM_GB)
             and _optional(o.usd_per_gpu_hour_min, 0, MAX_PLAUSIBLE_USD_PER_GPU_HOUR)
             and _optional(o.usd_per_gpu_hour_median, 0, MAX_PLAUSIBLE_USD_PER_GPU_HOUR)):
@@ -168,9 +163,8 @@ def gpu_offer_problem(o: GpuOffer) -> str | None:
     return _non_finite_field(o)
 
 
-def market_offer_problem(o: MarketOffer) -> str | None:
-    if not (_name(o.provider) and _name(o.offer_id) and _name(o.gpu_raw_name)):
-        return "no provider, offer id or raw model name"
+def _gpu_price_problem(o: GpuOffer | MarketOffer) -> str | None:
+    """The GPU count, the per-GPU price and the instance price (at most the bound per GPU)."""
     if not _count(o.gpu_count):
         return f"gpu_count {o.gpu_count!r} is not a whole number in 1..{MAX_GPU_COUNT}"
     if not (is_real(o.usd_per_gpu_hour) and plausible_gpu_price(o.usd_per_gpu_hour)):
@@ -178,6 +172,14 @@ def market_offer_problem(o: MarketOffer) -> str | None:
     if not (is_real(o.usd_per_instance_hour)
             and 0 < o.usd_per_instance_hour <= MAX_PLAUSIBLE_USD_PER_GPU_HOUR * o.gpu_count * 1.000001):
         return f"usd_per_instance_hour {o.usd_per_instance_hour!r} is not a plausible price"
+    return None
+
+
+def market_offer_problem(o: MarketOffer) -> str | None:
+    if not (_name(o.provider) and _name(o.offer_id) and _name(o.gpu_raw_name)):
+        return "no provider, offer id or raw model name"
+    if problem := _gpu_price_problem(o):
+        return problem
     if not (_optional(o.vram_gb, 0, MAX_VRAM_GB) and _optional(o.reliability, -math.inf)):
         return "vram or reliability not a finite number"
     return _non_finite_field(o)
